@@ -1,0 +1,22 @@
+/*
+ * engine.h - the engine object shared by load.c and scan.c (internal)
+ */
+#ifndef VIGIL_ENGINE_H
+#define VIGIL_ENGINE_H
+
+#include <hs/hs.h>
+
+#include "image.h"
+
+struct vigil_engine {
+	void		*img;		/* malloc'ed or mmapped image */
+	size_t		 imglen;
+	int		 mapped;
+	struct img_view	 v;
+	hs_database_t	*hs;		/* NULL when there are no literals */
+	char		 version[72];
+	uint32_t	*zero_lsigs;	/* logical signatures true on nothing */
+	size_t		 nzero;
+};
+
+#endif
