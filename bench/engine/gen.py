@@ -780,6 +780,11 @@ def sub(hexs, off=None, mods=None):
 
 
 def ldb_line(name, tdb, expr, subs):
+    """libclamav refuses FileSize/EntryPoint/NumberOfSections/... unless
+    the block starts with Engine:51 or later: add it when needed."""
+    attrs = [x.split(":")[0] for x in tdb.split(",")]
+    if attrs[0] != "Engine" and any(x != "Target" for x in attrs):
+        tdb = "Engine:51-255," + tdb
     return ";".join([name, tdb, expr] + subs)
 
 
@@ -1129,7 +1134,7 @@ def cmd_corpus(a):
     os.makedirs(files_dir, exist_ok=True)
     for old in os.listdir(files_dir):
         os.unlink(os.path.join(files_dir, old))
-    npe = max(8, int(total * 0.01) // (64 * 1024))
+    npe = max(12, int(total * 0.01) // (64 * 1024))
     chosen = select_files(rng, total - npe * 64 * 1024, maxfile, log)
     victims = []
     for i, (p, d) in enumerate(chosen):

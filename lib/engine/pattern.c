@@ -100,8 +100,8 @@ struct pelem {
 };
 
 struct palt {
-	uint32_t	len;		/* units; values then masks at off */
-	uint32_t	off;
+	uint32_t	len;		/* units; values then masks at off, */
+	uint32_t	off;		/* counted from the element's data */
 };
 
 /* compile-time token and alternative */
@@ -237,10 +237,10 @@ parse_byte(struct comp *c, uint8_t *v, uint8_t *m)
 	char	 ch;
 
 	*v = *m = 0;
+	if (c->n - c->i < 2)
+		return comp_err(c, "truncated hex byte at column %zu",
+		    c->i + 1);
 	for (int k = 0; k < 2; k++) {
-		if (c->i >= c->n)
-			return comp_err(c, "truncated hex byte at column %zu",
-			    c->i + 1);
 		ch = c->hex[c->i];
 		hi = hexval((unsigned char)ch);
 		if (ch == '?')
@@ -678,7 +678,7 @@ build_alt(struct comp *c, const struct tok *t)
 	if (comp_dalign(c) == -1)
 		return -1;
 	off = (uint32_t)c->dat.len;
-	vo = off + t->b * (uint32_t)sizeof(pa);
+	vo = t->b * (uint32_t)sizeof(pa);	/* from the element's data */
 	for (uint32_t k = 0; k < t->b; k++) {
 		pa = (struct palt){ al[k].len, vo };
 		vo += 2 * al[k].len;
@@ -1012,10 +1012,10 @@ unit_zero(const uint8_t *b, size_t w, unsigned stride)
 
 /* alt_eq - the values of alternative a at b (units spaced by stride) */
 static int
-alt_eq(const uint8_t *blob, const struct palt *a, const uint8_t *b,
+alt_eq(const uint8_t *base, const struct palt *a, const uint8_t *b,
     unsigned stride)
 {
-	const uint8_t	*v = blob + a->off, *m = v + a->len;
+	const uint8_t	*v = base + a->off, *m = v + a->len;
 
 	for (uint32_t u = 0; u < a->len; u++)
 		if ((b[u * stride] & m[u]) != v[u])
@@ -1046,7 +1046,7 @@ fixed_at(const struct mctx *c, const struct pelem *e, size_t st)
 		if (!unit_zero(b, e->minw, e->stride))
 			return 0;
 		for (uint32_t k = 0; k < e->n; k++)
-			if (alt_eq(c->blob, &al[k], b, e->stride))
+			if (alt_eq(d, &al[k], b, e->stride))
 				return !e->neg;
 		return e->neg;
 	default:
@@ -1076,7 +1076,7 @@ static int
 var_opt(const struct mctx *c, const struct pelem *e, uint32_t opt,
     size_t pos, int dir, size_t *w)
 {
-	const struct palt	*al;
+	const struct palt	*al = NULL;
 	unsigned		 s = e->stride;
 	size_t			 st;
 
@@ -1095,7 +1095,7 @@ var_opt(const struct mctx *c, const struct pelem *e, uint32_t opt,
 		return 0;
 	if (e->type == E_ALT)
 		return unit_zero(c->buf + st, *w, s) &&
-		    alt_eq(c->blob, &al[opt], c->buf + st, s);
+		    alt_eq(c->blob + e->off, &al[opt], c->buf + st, s);
 	if (e->type == E_BOUND)
 		return edge_unit(c, st, s, -1);
 	if (opt == 1)

@@ -164,8 +164,10 @@ static const struct mcase mcases[] = {
 	{ "41{0-2}424344{0-2}45", 0, B("AxxxBCDE"), 0, PAT_UNBOUNDED, NOM, 0 },
 	{ "41*(4243|42)*444546", 0, B("ABxDEF"), 0, PAT_UNBOUNDED, 0, 6 },
 	/* a later start can give an earlier end: the chain must find it */
-	{ "4646*41(42????|42)43*4848", 0, B("FFABACxHH"), 0, PAT_UNBOUNDED,
-	    0, 9 },
+	{ "4646*41(42??????|42)43*4348", 0, B("FFABABCCH"), 0,
+	    PAT_UNBOUNDED, 0, 9 },
+	{ "4142*41(42??????|42)43*464646", 0, B("ABABCCFFF"), 0,
+	    PAT_UNBOUNDED, 0, 9 },
 };
 
 struct ecase {
@@ -481,12 +483,14 @@ test_budget(void **state)
 	    PAT_UNBOUNDED, 1000, &ms, &me), -1);
 	assert_int_equal(pat_search(blob, buf, sizeof(buf), 0,
 	    PAT_UNBOUNDED, &ms, &me), 0);
-	assert_int_equal(pat_verify(blob, buf, sizeof(buf), 4000, 0,
+	assert_int_equal(pat_verify(blob, buf, sizeof(buf), 1, 0,
 	    PAT_UNBOUNDED, &ms, &me), 0);
-	buf[sizeof(buf) - 1] = 'B';
-	assert_int_equal(pat_verify(blob, buf, sizeof(buf), sizeof(buf), 0,
+	/* reachable with every gap empty: found at once */
+	buf[8] = 'B';
+	assert_int_equal(pat_verify(blob, buf, sizeof(buf), 1, 0,
 	    PAT_UNBOUNDED, &ms, &me), 1);
-	assert_int_equal(me, sizeof(buf));
+	assert_int_equal(ms, 0);
+	assert_int_equal(me, 9);
 	strbuf_fini(&sb);
 }
 
