@@ -68,6 +68,7 @@ struct img_hdr {
 	uint64_t	 hash_sigs, body_sigs, logical_sigs, allow_entries;
 	uint64_t	 ignored, skipped, skipped_files, files;
 	char		 skipped_why[256];
+	uint8_t		 blobsum[32];	/* SHA-256 of PAT and EXPR (trusted blobs) */
 };
 
 struct img_sig {

@@ -452,19 +452,39 @@ compile_units(struct loader *ld, const char *version, int lenient,
 	return rc;
 }
 
+/* blob_sum - SHA-256 of the pattern and expression sections */
+static void
+blob_sum(const struct img_view *v, uint8_t out[32])
+{
+	const struct img_hdr *h = v->hdr;
+	unsigned	 len;
+	EVP_MD_CTX	*md = EVP_MD_CTX_new();
+
+	memset(out, 0, 32);
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return;
+	}
+	EVP_DigestUpdate(md, v->pat, h->sect[IMG_PAT].len);
+	EVP_DigestUpdate(md, v->expr, h->sect[IMG_EXPR].len);
+	EVP_DigestFinal_ex(md, out, &len);
+	EVP_MD_CTX_free(md);
+}
+
 /* cache_read - map "<dir>/<version>.vdb" if it is a sound image */
 static int
 cache_read(const char *dir, const char *version, struct vigil_engine *e)
 {
 	char		 path[4096];
-	uint8_t		*data;
+	uint8_t		*data, sum[32];
 	size_t		 len;
 
 	snprintf(path, sizeof(path), "%.3900s/%.80s.vdb", dir, version);
 	if (map_file(path, &data, &len) == -1 || len == 0)
 		return -1;
 	if (img_resolve(data, len, &e->v) == -1 ||
-	    strcmp(e->v.hdr->version, version) != 0) {
+	    strcmp(e->v.hdr->version, version) != 0 ||
+	    (blob_sum(&e->v, sum), memcmp(sum, e->v.hdr->blobsum, 32) != 0)) {
 		munmap(data, len);
 		unlink(path);	/* damaged: the next load rewrites it */
 		return -1;
@@ -472,6 +492,14 @@ cache_read(const char *dir, const char *version, struct vigil_engine *e)
 	e->img = data;
 	e->imglen = len;
 	e->mapped = 1;
+	if (e->v.hslen > 0 && hs_deserialize_database((const char *)e->v.hs,
+	    e->v.hslen, &e->hs) != HS_SUCCESS) {
+		munmap(data, len);
+		e->img = NULL;
+		e->mapped = 0;
+		unlink(path);
+		return -1;
+	}
 	return 0;
 }
 
@@ -608,11 +636,12 @@ vigil_engine_load(const struct vigil_load_opts *opts, struct vigil_engine **out,
 			rc = VIGIL_EINTERNAL;
 			goto out;
 		}
+		blob_sum(&e->v, ((struct img_hdr *)e->img)->blobsum);
 		if (opts->cache_dir != NULL && !opts->lenient)
 			cache_write(opts->cache_dir, e->version, e->img,
 			    e->imglen);
 	}
-	if ((rc = engine_open_hs(e, rep)) != VIGIL_OK ||
+	if ((e->hs == NULL && (rc = engine_open_hs(e, rep)) != VIGIL_OK) ||
 	    (rc = engine_zero_lsigs(e)) != VIGIL_OK)
 		goto out;
 	*out = e;

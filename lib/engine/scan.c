@@ -525,7 +525,8 @@ fn(const type *t, size_t n, const uint8_t *d, size_t len,		\
 			continue;					\
 		if (!report)						\
 			return 1;					\
-		if (s->e->v.sig[t[lo].sig].set > s->set)		\
+		if (t[lo].sig >= s->e->v.hdr->nsigs ||			\
+		    s->e->v.sig[t[lo].sig].set > s->set)		\
 			continue;					\
 		found = 1;						\
 		if (add_det(s, t[lo].sig) == -1 || s->stop)		\

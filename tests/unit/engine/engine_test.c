@@ -252,6 +252,30 @@ test_errors(void **state)
 	vigil_engine_free(e);
 }
 
+/* damage_cache - truncate a cache file, or flip bytes all through it */
+static void
+damage_cache(const struct fx *fx, const char *version, int flip)
+{
+	char	 path[256];
+	FILE	*f;
+	long	 len, i;
+
+	snprintf(path, sizeof(path), "%s/%s.vdb", fx->cache, version);
+	assert_non_null(f = fopen(path, "r+"));
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	if (!flip) {
+		fclose(f);
+		assert_int_equal(truncate(path, len / 2), 0);
+		return;
+	}
+	for (i = 600; i < len; i += 97) {
+		fseek(f, i, SEEK_SET);
+		fputc(0x5a, f);
+	}
+	fclose(f);
+}
+
 /* test_cache - the second load comes from the cache and scans the same */
 static void
 test_cache(void **state)
@@ -275,6 +299,15 @@ test_cache(void **state)
 	    "Logic.Both");
 	assert_string_equal(verdict(s, EICAR, 0), "Eicar-Test");
 	vigil_scanner_free(s);
+	/* a damaged cache file is noticed and rebuilt, never trusted */
+	damage_cache(fx, vigil_engine_version(e1), 0);
+	vigil_engine_free(load(fx, 1, &r3));
+	assert_int_equal(r3.from_cache, 0);
+	damage_cache(fx, vigil_engine_version(e1), 1);
+	vigil_engine_free(load(fx, 1, &r3));
+	assert_int_equal(r3.from_cache, 0);
+	vigil_engine_free(load(fx, 1, &r3));
+	assert_int_equal(r3.from_cache, 1);
 	/* any change of content is a new version: no stale cache */
 	put(fx, "b.ndb", "Other:0:*:41424344\n");
 	e3 = load(fx, 1, &r3);

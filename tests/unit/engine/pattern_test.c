@@ -525,6 +525,219 @@ rnd_pattern(uint64_t *s, struct strbuf *p)
 		strbuf_printf(p, "41");
 }
 
+
+/*
+ * The oracle: a memoized interpreter over the pattern text itself, for
+ * the syntax rnd_pattern() produces.  Written independently of
+ * pattern.c's element layout so that shared mistakes show up.
+ */
+struct oracle {
+	const char	*t;
+	size_t		 tn;
+	const uint8_t	*buf;
+	size_t		 len;
+	unsigned	 flags, st;
+	signed char	 memo[256][80];	/* -1 unknown */
+};
+
+/* o_word - ASCII alphanumeric */
+static int
+o_word(uint8_t b)
+{
+	return (b >= '0' && b <= '9') || (b >= 'a' && b <= 'z') ||
+	    (b >= 'A' && b <= 'Z');
+}
+
+/* o_hex - hex digit value or -1 for '?' */
+static int
+o_hex(char c)
+{
+	if (c == '?')
+		return -1;
+	return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+}
+
+/* o_unit - pattern byte text[tp..tp+2) against the unit at bp */
+static int
+o_unit(const struct oracle *o, size_t tp, size_t bp)
+{
+	int	 hi = o_hex(o->t[tp]), lo = o_hex(o->t[tp + 1]);
+	uint8_t	 b;
+
+	if (bp + o->st > o->len)
+		return 0;
+	b = o->buf[bp];
+	if (o->st == 2 && o->buf[bp + 1] != 0)
+		return 0;
+	if (hi >= 0 && lo >= 0 && (o->flags & PAT_NOCASE) &&
+	    ((hi << 4 | lo) | 0x20) >= 'a' && ((hi << 4 | lo) | 0x20) <= 'z')
+		return (b | 0x20) == ((hi << 4 | lo) | 0x20);
+	return (hi < 0 || (b >> 4) == hi) && (lo < 0 || (b & 15) == lo);
+}
+
+/* o_alt - alternative text[a, e) at bp; its length in units or -1 */
+static int
+o_alt(const struct oracle *o, size_t a, size_t e, size_t bp)
+{
+	int	 n = 0;
+
+	for (; a < e; a += 2, n++)
+		if (!o_unit(o, a, bp + (size_t)n * o->st))
+			return -1;
+	return n;
+}
+
+/* o_nonword - a non-alphanumeric unit equal to ch (or any if ch < 0) */
+static int
+o_special(const struct oracle *o, size_t bp, int ch)
+{
+	if (bp + o->st > o->len || (o->st == 2 && o->buf[bp + 1] != 0))
+		return 0;
+	return ch < 0 ? !o_word(o->buf[bp]) : o->buf[bp] == ch;
+}
+
+static int	o_match(struct oracle *, size_t, size_t);
+
+/* o_group - an alternate group at tp: (..), !(..) */
+static int
+o_group(struct oracle *o, size_t tp, size_t bp)
+{
+	int	 neg = o->t[tp] == '!', hit = 0, w = 0, r;
+	size_t	 a, e, close;
+
+	a = tp + 1 + neg;
+	close = a;
+	while (o->t[close] != ')')
+		close++;
+	for (e = a; a < close; a = e + 1) {
+		for (e = a; o->t[e] != '|' && o->t[e] != ')';)
+			e++;
+		w = (int)(e - a) / 2;
+		r = o_alt(o, a, e, bp);
+		if (neg)
+			hit |= r >= 0;
+		else if (r >= 0 && o_match(o, close + 1, bp + (size_t)r * o->st))
+			return 1;
+	}
+	if (!neg)
+		return 0;
+	for (int k = 0; k < w; k++)
+		if (!o_special(o, bp + (size_t)k * o->st, -2) &&
+		    !(bp + (size_t)(k + 1) * o->st <= o->len &&
+		    (o->st == 1 || o->buf[bp + (size_t)k * 2 + 1] == 0)))
+			return 0;
+	return !hit && o_match(o, close + 1, bp + (size_t)w * o->st);
+}
+
+/* o_gapn - skip lo..hi bytes, then match from tp */
+static int
+o_gapn(struct oracle *o, size_t tp, size_t bp, size_t lo, size_t hi)
+{
+	for (size_t g = lo; g <= hi && bp + g <= o->len; g++)
+		if (o_match(o, tp, bp + g))
+			return 1;
+	return 0;
+}
+
+/* o_gap - {..}, [..] or * at tp */
+static int
+o_gap(struct oracle *o, size_t tp, size_t bp)
+{
+	size_t	 e = tp, lo = 0, hi = o->len, k;
+	char	*end;
+
+	if (o->t[tp] == '*')
+		return o_gapn(o, tp + 1, bp, 0, o->len);
+	while (o->t[e] != '}' && o->t[e] != ']')
+		e++;
+	k = tp + 1;
+	if (o->t[k] != '-') {
+		lo = strtoul(o->t + k, &end, 10);
+		k = (size_t)(end - o->t);
+		hi = o->t[k] == '-' ? o->len : lo;
+		if (o->t[k] == '-')
+			k++;
+	} else
+		k++;
+	if (k < e)
+		hi = strtoul(o->t + k, NULL, 10);
+	if (hi != o->len)
+		hi *= o->st;
+	return o_gapn(o, e + 1, bp, lo * o->st, hi);
+}
+
+/* o_step - match the item at tp from bp, then the rest */
+static int
+o_step(struct oracle *o, size_t tp, size_t bp)
+{
+	char	 c = o->t[tp];
+	size_t	 s = o->st;
+
+	if (c == '*' || c == '{' || c == '[')
+		return o_gap(o, tp, bp);
+	if (c == '(' && o->t[tp + 2] == ')') {
+		if (o->t[tp + 1] == 'W')
+			return o_special(o, bp, -1) && o_match(o, tp + 3,
+			    bp + s);
+		if ((bp == 0 || bp == o->len) && o_match(o, tp + 3, bp))
+			return 1;
+		if (o->t[tp + 1] == 'B')
+			return o_special(o, bp, -1) && o_match(o, tp + 3,
+			    bp + s);
+		return (o_special(o, bp, '\n') && o_match(o, tp + 3, bp + s)) ||
+		    (o_special(o, bp, '\r') && o_match(o, tp + 3, bp + s)) ||
+		    (o_special(o, bp, '\r') && o_special(o, bp + s, '\n') &&
+		    o_match(o, tp + 3, bp + 2 * s));
+	}
+	if (c == '(' || c == '!')
+		return o_group(o, tp, bp);
+	return o_unit(o, tp, bp) && o_match(o, tp + 2, bp + s);
+}
+
+/* o_match - memoized: pattern text from tp matches buffer from bp */
+static int
+o_match(struct oracle *o, size_t tp, size_t bp)
+{
+	int	 r;
+
+	if (tp == o->tn) {
+		if (!(o->flags & PAT_FULLWORD))
+			return 1;
+		if (o->st == 2)
+			return bp + 1 >= o->len || o->buf[bp + 1] != 0 ||
+			    !o_word(o->buf[bp]);
+		return bp >= o->len || !o_word(o->buf[bp]);
+	}
+	if (o->memo[tp][bp] >= 0)
+		return o->memo[tp][bp];
+	r = o_step(o, tp, bp);
+	o->memo[tp][bp] = (signed char)r;
+	return r;
+}
+
+/* oracle_first - smallest start in [smin, smax], or NOM */
+static size_t
+oracle_first(struct oracle *o, const char *t, size_t tn, unsigned flags,
+    const uint8_t *buf, size_t len, size_t smin, size_t smax)
+{
+	o->t = t;
+	o->tn = tn;
+	o->buf = buf;
+	o->len = len;
+	o->flags = flags;
+	o->st = (flags & PAT_WIDE) ? 2 : 1;
+	memset(o->memo, -1, sizeof(o->memo));
+	for (size_t s = smin; s <= len && s <= smax; s++) {
+		if ((flags & PAT_FULLWORD) && s > 0 && (o->st == 1 ?
+		    o_word(buf[s - 1]) : (s >= 2 && buf[s - 1] == 0 &&
+		    o_word(buf[s - 2]))))
+			continue;
+		if (o_match(o, 0, s))
+			return s;
+	}
+	return NOM;
+}
+
 /* test_random - pat_verify over literal places agrees with pat_search */
 static void
 test_random(void **state)
@@ -536,9 +749,13 @@ test_random(void **state)
 	size_t			 off, len, smin, smax;
 	unsigned		 flags;
 	char			 why[128];
-	int			 compiled = 0, matched = 0;
+	int			 compiled = 0, matched = 0, r;
+	struct oracle		*orc;
+	size_t			 os, ms = 0, me;
 
 	(void)state;
+	orc = malloc(sizeof(*orc));
+	assert_non_null(orc);
 	strbuf_init(&pat, 4096);
 	for (int it = 0; it < 30000; it++) {
 		rnd_pattern(&seed, &pat);
@@ -560,10 +777,19 @@ test_random(void **state)
 			    PAT_UNBOUNDED;
 			matched += cross(sb.data + off, buf, len, smin,
 			    smax) == 1;
+			os = oracle_first(orc, pat.data, pat.len, flags, buf,
+			    len, smin, smax);
+			r = pat_search_ex(sb.data + off, buf, len, smin, smax,
+			    BIG, &ms, &me);
+			if (r != (os != NOM) || (r == 1 && ms != os))
+				fail_msg("oracle: %s flags %u len %zu: search "
+				    "%d at %zu, oracle %zu", pat.data, flags,
+				    len, r, ms, os);
 		}
 		strbuf_fini(&sb);
 	}
 	strbuf_fini(&pat);
+	free(orc);
 	assert_true(compiled > 10000);
 	assert_true(matched > 1000);
 }
