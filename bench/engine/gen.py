@@ -1137,7 +1137,9 @@ def cmd_corpus(a):
     npe = max(12, int(total * 0.01) // (64 * 1024))
     chosen = select_files(rng, total - npe * 64 * 1024, maxfile, log)
     victims = []
-    for i, (p, d) in enumerate(chosen):
+    for i in range(len(chosen)):
+        p, d = chosen[i]
+        chosen[i] = None        # one copy of the corpus in memory, not two
         victims.append(Victim(safe_name(i, p), d, categorize(p, d), p))
     for k in range(npe):
         d, info = synth_pe(rng)

@@ -208,6 +208,13 @@ db_ldb_line(struct builder *b, const char *line, size_t len, char *why,
 		return -1;
 	if (lexpr_compile(ex, el, nsub, &b->expr, &exprblob, why, wl) == -1)
 		return -1;
+	if (lexpr_maxindex(b->expr.data + exprblob) != nsub - 1) {
+		/* as ClamAV: every subsignature up to the last is named */
+		snprintf(why, wl, "expression does not use subsignature %u",
+		    nsub - 1);
+		b->expr.len = exprblob;
+		return -1;
+	}
 	if (rc > 0 || skip >= 0) {
 		builder_skip(b, rc > 0 ? rc - 1 : skip);
 		return 0;

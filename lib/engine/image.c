@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "image.h"
+#include "lsig.h"
 
 #define SECT(v, base, h, i, field, type, count) do {			\
 	(v)->field = (const type *)((const char *)(base) + (h)->sect[i].off); \
@@ -35,7 +36,10 @@ img_refs_ok(const struct img_view *v, const struct img_hdr *h)
 			return -1;
 	for (i = 0; i < v->nlsig; i++)
 		if (v->lsig[i].sig >= nsig || v->lsig[i].expr >= nexpr ||
-		    v->lsig[i].sub0 + (size_t)v->lsig[i].nsubent > v->nsub)
+		    v->lsig[i].sub0 + (size_t)v->lsig[i].nsubent > v->nsub ||
+		    v->lsig[i].nsub > 64 || lexpr_check(v->expr +
+		    v->lsig[i].expr, nexpr - v->lsig[i].expr,
+		    v->lsig[i].nsub) == -1)
 			return -1;
 	for (i = 0; i < v->nsub; i++)
 		if (v->sub[i].lsig >= v->nlsig || v->sub[i].pat >= npat ||

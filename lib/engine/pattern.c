@@ -9,7 +9,7 @@
  * picks the literal factor, and lays out elements:
  *
  *	BYTES	exact run, memcmp		MASKED	(b & m) == v run
- *	SKIP	n any bytes			CLASS	one byte from a 256-bit set
+ *	SKIP	n any bytes			CLASS	one byte of a set
  *	ALT	alternatives (value/mask)	GAP	n..m any bytes
  *	BOUND	(B)				LINE	(L)
  *
@@ -31,6 +31,9 @@
  * fixed element at a fixed distance from its start or end (memchr style
  * for exact runs).  The search keeps its choice points in a fixed array
  * of 256 frames on the C stack; nothing is allocated while matching.
+ * States (element, position) whose every option failed are remembered
+ * in a small lossy table for the rest of the search call, which keeps
+ * chains of bounded gaps from going exponential in practice.
  * Every element comparison and every gap length tried costs a step; when
  * the budget is spent the answer is "no match" (-1 from the _ex forms).
  *
@@ -58,6 +61,7 @@
 #define PAT_MAXGAP	(1u << 20)
 #define PAT_MAXSPAN	(1ull << 31)
 #define PAT_NONE	UINT32_MAX
+#define PAT_DEADN	1024		/* dead-state cache entries */
 
 /* element types */
 enum { E_BYTES, E_MASKED, E_SKIP, E_CLASS, E_ALT, E_GAP, E_BOUND, E_LINE };
@@ -84,15 +88,15 @@ struct phdr {
 
 struct ppart {
 	uint32_t	first, end;	/* element range */
-	uint32_t	gap;		/* minimum of the unbounded gap before */
+	uint32_t	gap;		/* least bytes of the '*' gap before */
 	uint32_t	minlen, maxlen;
-	uint32_t	head, head_off;	/* fixed element, fixed offset from start */
-	uint32_t	tail, tail_off;	/* fixed element, its end to the part end */
+	uint32_t	head, head_off;	/* fixed element at fixed offset */
+	uint32_t	tail, tail_off;	/* same, from the part end */
 };
 
 struct pelem {
 	uint8_t		type, stride, neg, fixed;
-	uint32_t	n, m;		/* run/skip length, gap n..m, alt count */
+	uint32_t	n, m;		/* run length, gap n..m, alt count */
 	uint32_t	off;		/* data offset from the blob start */
 	uint32_t	minw, maxw;	/* bytes consumed */
 	uint32_t	fmin, fmax;	/* this element through the part end */
@@ -107,7 +111,7 @@ struct palt {
 /* compile-time token and alternative */
 struct tok {
 	uint8_t		kind, v, m, neg;
-	uint32_t	a, b;		/* gap min/max; alt first/count; class */
+	uint32_t	a, b;		/* gap n..m; alt first, count; class */
 };
 
 struct calt {
@@ -125,6 +129,12 @@ struct comp {
 	size_t		 whylen;
 };
 
+/* a fully explored search state: element k of dfs call `call` at pos */
+struct dead {
+	size_t		 pos;
+	uint32_t	 call, k;
+};
+
 /* match context */
 struct mctx {
 	const uint8_t		*blob;
@@ -135,6 +145,9 @@ struct mctx {
 	size_t			 len;
 	unsigned long		 steps, budget;
 	int			 fw;
+	int			 dead_init;	/* dead[] zeroed yet */
+	uint32_t		 call;		/* dfs calls so far, from 1 */
+	struct dead		 dead[PAT_DEADN];
 };
 
 /* accepted final positions of a search: [lo, hi] and a predicate */
@@ -824,9 +837,11 @@ comp_build(struct comp *c, uint32_t *lit_elem, uint32_t *lit_part)
 			e++;
 		/* the literal is an element of its own */
 		if (c->lit0 >= r && c->lit0 < e) {
-			if (c->lit0 > r && build_run(c, t + r, c->lit0 - r) == -1)
+			if (c->lit0 > r &&
+			    build_run(c, t + r, c->lit0 - r) == -1)
 				return -1;
-			*lit_elem = (uint32_t)(c->el.len / sizeof(struct pelem));
+			*lit_elem = (uint32_t)(c->el.len /
+			    sizeof(struct pelem));
 			*lit_part = npart;
 			if (build_run(c, t + c->lit0, c->lit1 - c->lit0) == -1)
 				return -1;
@@ -1220,6 +1235,38 @@ var_next(struct mctx *c, const struct pelem *e, struct frame *f, int dir,
 	return 0;
 }
 
+/* dead_slot - the cache slot for state (k, pos) */
+static struct dead *
+dead_slot(struct mctx *c, uint32_t k, size_t pos)
+{
+	uint64_t	 h = ((uint64_t)pos * 0x9e3779b97f4a7c15ull) ^ k;
+
+	return &c->dead[(h ^ h >> 29) % PAT_DEADN];
+}
+
+/* dead_has - was state (k, pos) fully explored in this dfs call */
+static int
+dead_has(struct mctx *c, uint32_t k, size_t pos)
+{
+	const struct dead	*d;
+
+	if (!c->dead_init)
+		return 0;
+	d = dead_slot(c, k, pos);
+	return d->call == c->call && d->k == k && d->pos == pos;
+}
+
+/* dead_add - remember state (k, pos) as fully explored (lossy) */
+static void
+dead_add(struct mctx *c, uint32_t k, size_t pos)
+{
+	if (!c->dead_init) {
+		memset(c->dead, 0, sizeof(c->dead));
+		c->dead_init = 1;
+	}
+	*dead_slot(c, k, pos) = (struct dead){ pos, c->call, k };
+}
+
 /*
  * dfs - match elements [i0, i1) from p0, forwards (dir > 0, the match
  * starts at p0) or backwards (dir < 0, it ends at p0).  The far end must
@@ -1236,6 +1283,7 @@ dfs(struct mctx *c, uint32_t i0, uint32_t i1, int dir, size_t p0,
 	size_t			 pos = p0, bv = 0;
 	int			 have = 0, r;
 
+	c->call++;
 	for (;;) {
 		if (k == n) {
 			if (pos >= b->lo && pos <= b->hi &&
@@ -1262,6 +1310,12 @@ dfs(struct mctx *c, uint32_t i0, uint32_t i1, int dir, size_t p0,
 			k++;
 			continue;
 		}
+		/*
+		 * A state whose options were all tried cannot succeed, nor
+		 * beat the best found, later in this call: best only improves.
+		 */
+		if (dead_has(c, k, pos))
+			goto back;
 		st[sp++] = (struct frame){ k, 0, pos };
 		goto next;
 back:
@@ -1282,6 +1336,7 @@ next:
 			k = f->k + 1;
 			continue;
 		}
+		dead_add(c, f->k, f->pos);
 		sp--;
 		goto back;
 	}
@@ -1308,7 +1363,8 @@ scan(const struct mctx *c, const struct pelem *e, size_t qlo, size_t qhi,
 		qhi = c->len - e->minw;
 	while (qlo <= qhi) {
 		if (e->type == E_BYTES) {
-			q = dir > 0 ? memchr(c->buf + qlo, nd[0], qhi - qlo + 1) :
+			q = dir > 0 ?
+			    memchr(c->buf + qlo, nd[0], qhi - qlo + 1) :
 			    memrchr(c->buf + qlo, nd[0], qhi - qlo + 1);
 			if (q == NULL)
 				return SIZE_MAX;
@@ -1467,6 +1523,8 @@ mctx_init(struct mctx *c, const void *blob, const uint8_t *buf, size_t len,
 	c->steps = 0;
 	c->budget = budget;
 	c->fw = (c->h->flags & PAT_FULLWORD) != 0;
+	c->dead_init = 0;
+	c->call = 0;
 }
 
 int

@@ -18,11 +18,12 @@
  * are also chained for regfree().  Errors are collected, up to
  * CFG_MAX_ERRORS, then loading stops.
  *
- * Work is bounded: 1 MiB in, 8 KiB a line, 10 000 sections, regexes of
- * at most 1 KiB whose counted repetitions expand to at most
- * RE_MAX_COST atoms each and RE_MAX_TOTAL per file (glibc's regcomp
- * expands a{n} into n copies; nested counts multiply), no back-references
- * (exponential matching in glibc), and an arena cap.
+ * Work is bounded: 1 MiB in, 8 KiB a line, 10 000 sections, an arena
+ * cap, and regexes of at most 1 KiB whose estimated compile cost (see
+ * re_check: glibc's regcomp copies repeated subexpressions, and loops
+ * inside counts blow up its epsilon closures) is at most RE_MAX_COST
+ * each and RE_MAX_TOTAL per file; back-references are refused (they make
+ * glibc's regexec exponential on the untrusted text programs match).
  *
  * Hand-written: libinih/glib key files neither validate against a typed
  * schema nor report every error with file, line, section and key; the
@@ -50,7 +51,7 @@
 #define ARENA_MAX	(256u * 1024 * 1024)
 #define RE_MAX_COUNT	255		/* largest {n,m} bound */
 #define RE_MAX_COST	2000		/* atoms after expansion, per regex */
-#define RE_MAX_TOTAL	200000		/* ... per file */
+#define RE_MAX_TOTAL	20000		/* ... per file */
 #define RE_MAX_DEPTH	32		/* nested parentheses */
 #define NAMELEN		128		/* quoted names in messages */
 #define CFG_PATH_MAX	4096
@@ -211,13 +212,6 @@ squeeze(char *s, size_t n)
 	return o;
 }
 
-/* quote - printable copy of untrusted s[0..n) for messages */
-static const char *
-quote(char *dst, size_t dstlen, const char *s, size_t n)
-{
-	return log_quote(dst, dstlen, s, n);
-}
-
 /* ld_error - record "NAME:LINE: [sec:sub] key: reason" */
 static void
 ld_error(struct loader *ld, int lineno, const char *sec, const char *sub,
@@ -239,7 +233,7 @@ ld_error(struct loader *ld, int lineno, const char *sec, const char *sub,
 	    ld->name);
 	if (sec != NULL && n >= 0 && (size_t)n < sizeof(where)) {
 		if (sub != NULL)
-			quote(q, sizeof(q), sub, strlen(sub));
+			log_quote(q, sizeof(q), sub, strlen(sub));
 		n += snprintf(where + n, sizeof(where) - n, "[%s%s%s]%s ",
 		    sec, sub ? ":" : "", sub ? q : "", key ? "" : ":");
 	}
@@ -263,8 +257,8 @@ schema_section(const char *name, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < cfg_schema_len; i++)
-		if (strlen(cfg_schema[i].name) == n &&
-		    strncasecmp(cfg_schema[i].name, name, n) == 0)
+		if (strncasecmp(cfg_schema[i].name, name, n) == 0 &&
+		    cfg_schema[i].name[n] == '\0')
 			return (long)i;
 	return -1;
 }
@@ -276,8 +270,8 @@ schema_param(const struct cfg_section_def *def, const char *key, size_t n)
 	size_t	 i;
 
 	for (i = 0; i < def->nparams; i++)
-		if (strlen(def->params[i].key) == n &&
-		    strncasecmp(def->params[i].key, key, n) == 0)
+		if (strncasecmp(def->params[i].key, key, n) == 0 &&
+		    def->params[i].key[n] == '\0')
 			return (long)i;
 	return -1;
 }
@@ -357,20 +351,60 @@ re_bound(const char *s, size_t *hi)
 	return i + 1;
 }
 
+/* sat_add, sat_mul - arithmetic that stops just over RE_MAX_COST */
+static size_t
+sat_add(size_t a, size_t b)
+{
+	return a + b > RE_MAX_COST ? RE_MAX_COST + 1 : a + b;
+}
+
+static size_t
+sat_mul(size_t a, size_t b)
+{
+	return b != 0 && a > (RE_MAX_COST + 1) / b ? RE_MAX_COST + 1 :
+	    sat_add(a * b, 0);
+}
+
+/* re_bracket - index of the ']' closing the bracket expression at p[i] */
+static size_t
+re_bracket(const char *p, size_t i)
+{
+	const char	*e;
+	size_t		 j = i + 1;
+
+	j += (p[j] == '^');
+	j += (p[j] == ']');
+	for (; p[j] != '\0' && p[j] != ']'; j++) {
+		if (p[j] == '[' && (p[j + 1] == ':' || p[j + 1] == '.' ||
+		    p[j + 1] == '=') && (e = strchr(p + j + 2, p[j + 1])) !=
+		    NULL && e[1] == ']')
+			j = (size_t)(e - p) + 1;
+	}
+	return p[j] == ']' ? j : i;	/* unterminated: a literal '[' */
+}
+
 /*
  * re_check - refuse what would make regcomp or regexec expensive:
  * back-references, counts over RE_MAX_COUNT, deep nesting, and patterns
- * whose counted repetitions expand past RE_MAX_COST atoms.
+ * that cost more than RE_MAX_COST atoms to compile.  glibc copies the
+ * repeated subexpression n times for {n} (m for {n,m}) and once more for
+ * '+', so costs multiply along chains like a{9}{9}+++; and repeating a
+ * subexpression that holds a loop (x*, x+) makes its epsilon closures
+ * grow with the square of the count, so such a count is squared (measured:
+ * (a*){1,255} takes 50 ms, a{1,255} 0.1 ms).  Each '*' also costs its
+ * operand once more.
  */
 static int
 re_check(const char *p, size_t *costp, char *why, size_t whylen)
 {
 	size_t	 sum[RE_MAX_DEPTH + 1], last = 0, atom, hi, d = 0, i, j;
-	size_t	 cap = RE_MAX_COST + 1;
+	bool	 loose[RE_MAX_DEPTH + 1], last_loose = false, atom_loose;
 
 	sum[0] = 0;
+	loose[0] = false;
 	for (i = 0; p[i] != '\0'; i++) {
 		atom = 1;
+		atom_loose = false;
 		switch (p[i]) {
 		case '\\':
 			if (p[i + 1] >= '1' && p[i + 1] <= '9') {
@@ -378,27 +412,10 @@ re_check(const char *p, size_t *costp, char *why, size_t whylen)
 				    "back-references are not supported");
 				return -1;
 			}
-			if (p[i + 1] != '\0')
-				i++;
+			i += (p[i + 1] != '\0');
 			break;
 		case '[':
-			j = i + 1;
-			if (p[j] == '^')
-				j++;
-			if (p[j] == ']')
-				j++;
-			while (p[j] != '\0' && p[j] != ']') {
-				if (p[j] == '[' && (p[j + 1] == ':' ||
-				    p[j + 1] == '.' || p[j + 1] == '=')) {
-					const char *e = strchr(p + j + 2, p[j + 1]);
-
-					if (e != NULL && e[1] == ']')
-						j = (size_t)(e - p) + 1;
-				}
-				j++;
-			}
-			if (p[j] == ']')
-				i = j;
+			i = re_bracket(p, i);
 			break;
 		case '(':
 			if (d == RE_MAX_DEPTH) {
@@ -407,12 +424,13 @@ re_check(const char *p, size_t *costp, char *why, size_t whylen)
 				return -1;
 			}
 			sum[++d] = 0;
+			loose[d] = false;
 			last = 0;
 			continue;
 		case ')':
 			if (d > 0) {
 				atom = sum[d] ? sum[d] : 1;
-				d--;
+				atom_loose = loose[d--];
 			}
 			break;
 		case '{':
@@ -424,28 +442,35 @@ re_check(const char *p, size_t *costp, char *why, size_t whylen)
 				return -1;
 			}
 			i += j - 1;
+			if (last_loose)
+				hi = sat_mul(hi, hi);
 			if (hi > 1 && last > 0) {
-				sum[d] += last * (hi - 1);
-				sum[d] = sum[d] < cap ? sum[d] : cap;
-				last = last * hi < cap ? last * hi : cap;
+				sum[d] = sat_add(sum[d], sat_mul(last, hi - 1));
+				last = sat_mul(last, hi);
 			}
 			continue;
-		case '*': case '+': case '?':
+		case '+':	/* glibc compiles x+ as xx*: a copy */
+		case '*':
+			sum[d] = sat_add(sum[d], last);
+			last = p[i] == '+' ? sat_mul(last, 2) : last;
+			last_loose = loose[d] = true;
+			continue;
+		case '?':
 			continue;
 		case '|':
 			last = 0;
 			continue;
 		}
-		sum[d] = sum[d] + atom > cap ? cap : sum[d] + atom;
+		sum[d] = sat_add(sum[d], atom);
 		last = atom;
+		last_loose = atom_loose;
+		loose[d] = loose[d] || atom_loose;
 	}
-	while (d > 0) {		/* unbalanced: regcomp will say so */
-		sum[d - 1] += sum[d];
-		d--;
-	}
+	for (; d > 0; d--)	/* unbalanced: regcomp will say so */
+		sum[d - 1] = sat_add(sum[d - 1], sum[d]);
 	if (sum[0] > RE_MAX_COST) {
-		snprintf(why, whylen, "too large once repetitions are "
-		    "expanded (max %d atoms)", RE_MAX_COST);
+		snprintf(why, whylen, "too costly to compile (repetitions "
+		    "expand past %d atoms)", RE_MAX_COST);
 		return -1;
 	}
 	*costp = sum[0];
@@ -537,7 +562,7 @@ bad_text(char *why, size_t whylen, const char *what, const char *t)
 {
 	char	 q[NAMELEN];
 
-	snprintf(why, whylen, "%s: \"%s\"", what, quote(q, sizeof(q), t,
+	snprintf(why, whylen, "%s: \"%s\"", what, log_quote(q, sizeof(q), t,
 	    strlen(t)));
 	return -1;
 }
@@ -568,12 +593,13 @@ static int
 parse_int(struct cfg *cfg, const struct cfg_param *p, char *t,
     struct cfg_value *v, char *why, size_t whylen)
 {
+	const char	*digits = t + (*t == '-' || *t == '+');
 	uint64_t	 u;
 	bool		 neg = (*t == '-');
 	char		 buf[32];
 
-	if (parse_ull(t + (neg || *t == '+'), strlen(t + (neg || *t == '+')),
-	    &u) == -1 || u > (uint64_t)LLONG_MAX)
+	if (parse_ull(digits, strlen(digits), &u) == -1 ||
+	    u > (uint64_t)LLONG_MAX)
 		return bad_text(why, whylen, "not an integer", t);
 	v->num = neg ? -(long long)u : (long long)u;
 	if (range_check(p, v->num, why, whylen) == -1)
@@ -715,7 +741,7 @@ parse_enum(struct cfg *cfg, const struct cfg_param *p, char *t,
 		}
 	}
 	snprintf(why, whylen, "not one of %s: \"%s\"", p->words,
-	    quote(q, sizeof(q), t, strlen(t)));
+	    log_quote(q, sizeof(q), t, strlen(t)));
 	return -1;
 }
 
@@ -767,7 +793,7 @@ parse_list(struct cfg *cfg, const struct cfg_param *p, char *t,
 			char	 q[NAMELEN];
 
 			snprintf(why, whylen, "not an absolute path: \"%s\"",
-			    quote(q, sizeof(q), s, n));
+			    log_quote(q, sizeof(q), s, n));
 			return -1;
 		}
 		if (list_add(cfg, v, s, n, NULL) == -1) {
@@ -910,9 +936,10 @@ expand_dirs(const char *def, const struct cfg_dirs *dirs, char *out,
 	vals[2] = dirs && dirs->localstatedir ? dirs->localstatedir :
 	    default_dirs[2];
 	while (*s != '\0') {
-		for (i = 0; i < 3; i++)
+		for (i = 0; i < 3 && *s == '@'; i++)
 			if (strncmp(s, names[i], strlen(names[i])) == 0)
 				break;
+		i = *s == '@' ? i : 3;
 		n = i < 3 ? strlen(vals[i]) : 1;
 		if (o + n >= outlen)
 			return -1;
@@ -1083,7 +1110,7 @@ do_header(struct loader *ld, const char *s, size_t n)
 	rest = trim(rest, &restlen);
 	if (restlen > 0 && *rest != '#' && *rest != ';') {
 		ld_error(ld, ld->lineno, NULL, NULL, NULL,
-		    "text after ']': \"%s\"", quote(q, sizeof(q), rest,
+		    "text after ']': \"%s\"", log_quote(q, sizeof(q), rest,
 		    restlen));
 		return;
 	}
@@ -1098,7 +1125,7 @@ do_header(struct loader *ld, const char *s, size_t n)
 	}
 	def = schema_section(buf, colon ? (size_t)(colon - buf) : len);
 	if (def < 0) {
-		ld_error(ld, ld->lineno, quote(q, sizeof(q), buf, colon ?
+		ld_error(ld, ld->lineno, log_quote(q, sizeof(q), buf, colon ?
 		    (size_t)(colon - buf) : len), NULL, NULL,
 		    "unknown section");
 		return;
@@ -1112,7 +1139,7 @@ do_header(struct loader *ld, const char *s, size_t n)
 		    "needs a name, as in [%s:NAME]", cfg_schema[def].name);
 	else if (colon != NULL && !(f & (CFG_S_NAMED | CFG_S_OPTNAMED)))
 		ld_error(ld, ld->lineno, cfg_schema[def].name, NULL, NULL,
-		    "takes no name (\":%s\")", quote(q, sizeof(q), colon + 1,
+		    "takes no name (\":%s\")", log_quote(q, sizeof(q), colon + 1,
 		    len - (size_t)(colon + 1 - buf)));
 	else {
 		ld->cur = new_section(ld, (size_t)def, colon ? colon + 1 :
@@ -1180,7 +1207,7 @@ do_key(struct loader *ld, const char *s, size_t n)
 
 	if ((eq = memchr(s, '=', n)) == NULL) {
 		ld_error(ld, lineno, NULL, NULL, NULL, "expected key=value, "
-		    "[section] or a comment: \"%s\"", quote(q, sizeof(q), s, n));
+		    "[section] or a comment: \"%s\"", log_quote(q, sizeof(q), s, n));
 		return;
 	}
 	klen = (size_t)(eq - s);
@@ -1194,12 +1221,12 @@ do_key(struct loader *ld, const char *s, size_t n)
 	}
 	if (sec == NULL) {
 		if (!ld->in_bad)
-			ld_error(ld, lineno, NULL, NULL, quote(q, sizeof(q), key,
+			ld_error(ld, lineno, NULL, NULL, log_quote(q, sizeof(q), key,
 			    klen), "outside any section");
 		return;
 	}
 	if ((pi = schema_param(&cfg_schema[sec->def], key, klen)) < 0) {
-		ld_error(ld, lineno, sec_name(sec), sec->sub, quote(q,
+		ld_error(ld, lineno, sec_name(sec), sec->sub, log_quote(q,
 		    sizeof(q), key, klen), "unknown key");
 		return;
 	}
@@ -1275,6 +1302,7 @@ cfg_new(const char *name)
 	return cfg;
 }
 
+/* cfg_load_buffer - parse and validate a configuration held in memory */
 struct cfg *
 cfg_load_buffer(const char *name, const char *buf, size_t len,
     const struct cfg_dirs *dirs, char *err, size_t errlen)
@@ -1319,6 +1347,7 @@ out:
 	return cfg;
 }
 
+/* cfg_load - read path (bounded) and hand it to cfg_load_buffer */
 struct cfg *
 cfg_load(const char *path, const struct cfg_dirs *dirs, char *err,
     size_t errlen)
@@ -1357,6 +1386,7 @@ out:
 	return cfg;
 }
 
+/* cfg_free - regfree every regex, drop the arena */
 void
 cfg_free(struct cfg *cfg)
 {
@@ -1375,6 +1405,7 @@ cfg_free(struct cfg *cfg)
 	free(cfg);
 }
 
+/* cfg_filename - the name messages use */
 const char *
 cfg_filename(const struct cfg *cfg)
 {
@@ -1402,12 +1433,14 @@ find_instance(const struct cfg *cfg, size_t def, const char *sub)
 	return *hash_slot(cfg, def, sub);
 }
 
+/* cfg_section - an instance of the file by name */
 const struct cfg_section *
 cfg_section(const struct cfg *cfg, const char *name, const char *sub)
 {
 	return find_instance(cfg, find_def(name), sub);
 }
 
+/* cfg_next - named instances of a section in file order */
 const struct cfg_section *
 cfg_next(const struct cfg *cfg, const char *name,
     const struct cfg_section *prev)
@@ -1420,12 +1453,14 @@ cfg_next(const struct cfg *cfg, const char *name,
 	return prev->next;
 }
 
+/* cfg_subname - NAME of [section:NAME], NULL for [section] */
 const char *
 cfg_subname(const struct cfg_section *sec)
 {
 	return sec->sub;
 }
 
+/* cfg_section_lineno - line of the instance's header */
 int
 cfg_section_lineno(const struct cfg_section *sec)
 {
@@ -1439,30 +1474,39 @@ slot_value(const struct cfg_section *s, size_t pi)
 	return s != NULL && s->vals != NULL ? s->vals[pi] : NULL;
 }
 
+/* effective - the value of parameter pi of [def:sub]: set, inherited or
+   the default */
+static const struct cfg_value *
+effective(const struct cfg *cfg, size_t def, const char *sub, size_t pi)
+{
+	const struct cfg_value	*v;
+
+	if ((v = slot_value(find_instance(cfg, def, sub), pi)) != NULL)
+		return v;
+	if (sub != NULL && (cfg_schema[def].flags & CFG_S_OPTNAMED) &&
+	    (v = slot_value(cfg->unnamed[def], pi)) != NULL)
+		return v;
+	return cfg->defvals[def][pi];
+}
+
 /* get - the effective value of section/sub/key; type must be in mask */
 static const struct cfg_value *
 get(const struct cfg *cfg, const char *section, const char *sub,
     const char *key, unsigned mask)
 {
-	const struct cfg_value	*v;
-	size_t			 def = find_def(section);
-	long			 pi = schema_param(&cfg_schema[def], key,
-				    strlen(key));
+	size_t	 def = find_def(section);
+	long	 pi = schema_param(&cfg_schema[def], key, strlen(key));
 
 	VG_ASSERT(pi >= 0);
 	VG_ASSERT(mask & (1u << cfg_schema[def].params[pi].type));
-	if ((v = slot_value(find_instance(cfg, def, sub), (size_t)pi)) != NULL)
-		return v;
-	if (sub != NULL && (cfg_schema[def].flags & CFG_S_OPTNAMED) &&
-	    (v = slot_value(cfg->unnamed[def], (size_t)pi)) != NULL)
-		return v;
-	return cfg->defvals[def][pi];
+	return effective(cfg, def, sub, (size_t)pi);
 }
 
 #define T(t)		(1u << (t))
 #define T_SCALAR	(~(T(CFG_LIST) | T(CFG_REGEXLIST)))
 #define T_ANY		(~0u)
 
+/* cfg_isset - whether the key has a value (set, inherited or default) */
 int
 cfg_isset(const struct cfg *cfg, const char *section, const char *sub,
     const char *key)
@@ -1470,6 +1514,7 @@ cfg_isset(const struct cfg *cfg, const char *section, const char *sub,
 	return get(cfg, section, sub, key, T_ANY) != NULL;
 }
 
+/* cfg_bool - a CFG_BOOL value */
 int
 cfg_bool(const struct cfg *cfg, const char *section, const char *sub,
     const char *key)
@@ -1479,6 +1524,7 @@ cfg_bool(const struct cfg *cfg, const char *section, const char *sub,
 	return v ? (int)v->num : 0;
 }
 
+/* cfg_int - a CFG_INT, CFG_DURATION or CFG_MODE value */
 long long
 cfg_int(const struct cfg *cfg, const char *section, const char *sub,
     const char *key)
@@ -1489,6 +1535,7 @@ cfg_int(const struct cfg *cfg, const char *section, const char *sub,
 	return v ? v->num : 0;
 }
 
+/* cfg_size - a CFG_SIZE value in bytes */
 uint64_t
 cfg_size(const struct cfg *cfg, const char *section, const char *sub,
     const char *key)
@@ -1498,6 +1545,7 @@ cfg_size(const struct cfg *cfg, const char *section, const char *sub,
 	return v ? v->size : 0;
 }
 
+/* cfg_str - the text of any scalar value */
 const char *
 cfg_str(const struct cfg *cfg, const char *section, const char *sub,
     const char *key)
@@ -1507,6 +1555,7 @@ cfg_str(const struct cfg *cfg, const char *section, const char *sub,
 	return v ? v->text : NULL;
 }
 
+/* cfg_enum - index of a CFG_ENUM value's word */
 int
 cfg_enum(const struct cfg *cfg, const char *section, const char *sub,
     const char *key)
@@ -1516,6 +1565,7 @@ cfg_enum(const struct cfg *cfg, const char *section, const char *sub,
 	return v ? (int)v->num : -1;
 }
 
+/* cfg_regex - a compiled CFG_REGEX, NULL if unset or empty */
 const regex_t *
 cfg_regex(const struct cfg *cfg, const char *section, const char *sub,
     const char *key)
@@ -1525,6 +1575,7 @@ cfg_regex(const struct cfg *cfg, const char *section, const char *sub,
 	return v ? v->re : NULL;
 }
 
+/* cfg_list - the items of a list */
 size_t
 cfg_list(const struct cfg *cfg, const char *section, const char *sub,
     const char *key, const char *const **items)
@@ -1536,6 +1587,7 @@ cfg_list(const struct cfg *cfg, const char *section, const char *sub,
 	return v ? v->nitems : 0;
 }
 
+/* cfg_regexes - the compiled items of a CFG_REGEXLIST */
 size_t
 cfg_regexes(const struct cfg *cfg, const char *section, const char *sub,
     const char *key, const regex_t *const **res)
@@ -1547,6 +1599,7 @@ cfg_regexes(const struct cfg *cfg, const char *section, const char *sub,
 	return v ? v->nitems : 0;
 }
 
+/* cfg_lineno - line of the value's (last) setting, 0 for a default */
 int
 cfg_lineno(const struct cfg *cfg, const char *section, const char *sub,
     const char *key)
@@ -1569,7 +1622,7 @@ dump_section(const struct cfg *cfg, FILE *fp, size_t def, const char *sub)
 	    sub ? sub : "");
 	for (i = 0; i < d->nparams; i++) {
 		p = &d->params[i];
-		v = get(cfg, d->name, sub, p->key, T_ANY);
+		v = effective(cfg, def, sub, i);
 		if (v == NULL)
 			fprintf(fp, "# %s is not set\n", p->key);
 		else if (!is_list(p->type))
@@ -1587,6 +1640,7 @@ dump_section(const struct cfg *cfg, FILE *fp, size_t def, const char *sub)
 	return ferror(fp) ? -1 : 0;
 }
 
+/* cfg_dump - print the effective configuration, loadable again */
 int
 cfg_dump(const struct cfg *cfg, FILE *fp)
 {
@@ -1624,6 +1678,7 @@ addr_port(const char *s, struct cfg_addr *a, char *why, size_t whylen)
 	return 0;
 }
 
+/* cfg_addr_parse - split and check an address value */
 int
 cfg_addr_parse(const char *t, struct cfg_addr *a, char *why, size_t whylen)
 {

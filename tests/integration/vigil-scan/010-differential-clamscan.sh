@@ -12,6 +12,9 @@
 # --set paranoid so it loads every signature too.  Exit 1 on any
 # disagreement, or when clamscan itself misses a planted detection (the
 # generator is then wrong); exit 77 only when clamscan is absent outside CI.
+# Environment: VIGIL_DIFF_MB (30), VIGIL_DIFF_SEED (7), VIGIL_DIFF_ARGS (more
+# vigil-scan arguments, e.g. --lenient), VIGIL_DIFF_KEEP=DIR (keep the inputs
+# and outputs there on failure).
 . "$(dirname "$0")/../lib.sh"
 
 GEN=$VIGIL_SRC/bench/engine/gen.py
@@ -32,13 +35,21 @@ if [ ! -x "$VIGIL_SCAN" ]; then
 	exit 1
 fi
 
+# clamscan makes a temporary directory per file: keep that off the disk
+CT=$T/clamtmp
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	CT=$(mktemp -d /dev/shm/vigil-diff.XXXXXX)
+	trap 'rm -rf "$T" "$CT"' EXIT
+fi
+mkdir -p "$CT"
+
 # clamscan: parsers that normalize or unpack off, executables parsed
 CLAMOPTS=(--no-summary --stdout --scan-archive=no --scan-mail=no
 	--scan-html=no --scan-ole2=no --scan-pdf=no --scan-swf=no
 	--scan-xmldocs=no --scan-hwp3=no --scan-onenote=no --scan-image=no
 	--scan-image-fuzzy-hash=no --heuristic-alerts=no --detect-pua=yes
 	--bytecode=no --nocerts --max-filesize=200M --max-scansize=400M
-	--tempdir="$T")
+	--tempdir="$CT")
 
 start=$SECONDS
 timeout 60 python3 "$GEN" corpus --out "$T/corpus" --size-mb "$MB" \
@@ -59,10 +70,11 @@ if [ $rc -gt 1 ]; then
 fi
 echo "clamscan: $((SECONDS - t0)) s"
 
+read -ra extra <<< "${VIGIL_DIFF_ARGS:-}"
 t0=$SECONDS
 timeout 60 "$VIGIL_SCAN" -c "$T/empty.conf" -d "$T/db" \
 	--cache-dir "$T/cache" --set paranoid --json --no-summary \
-	"${files[@]}" > "$T/vigil.out" 2> "$T/vigil.err"
+	${extra[@]+"${extra[@]}"} "${files[@]}" > "$T/vigil.out" 2> "$T/vigil.err"
 rc=$?
 if [ $rc -gt 1 ]; then
 	echo "FAIL: vigil-scan exit $rc"

@@ -587,7 +587,7 @@ o_alt(const struct oracle *o, size_t a, size_t e, size_t bp)
 	return n;
 }
 
-/* o_nonword - a non-alphanumeric unit equal to ch (or any if ch < 0) */
+/* o_special - a unit equal to ch, or non-alphanumeric if ch < 0 */
 static int
 o_special(const struct oracle *o, size_t bp, int ch)
 {
@@ -616,15 +616,16 @@ o_group(struct oracle *o, size_t tp, size_t bp)
 		r = o_alt(o, a, e, bp);
 		if (neg)
 			hit |= r >= 0;
-		else if (r >= 0 && o_match(o, close + 1, bp + (size_t)r * o->st))
+		else if (r >= 0 &&
+		    o_match(o, close + 1, bp + (size_t)r * o->st))
 			return 1;
 	}
 	if (!neg)
 		return 0;
-	for (int k = 0; k < w; k++)
-		if (!o_special(o, bp + (size_t)k * o->st, -2) &&
-		    !(bp + (size_t)(k + 1) * o->st <= o->len &&
-		    (o->st == 1 || o->buf[bp + (size_t)k * 2 + 1] == 0)))
+	if (bp + (size_t)w * o->st > o->len)
+		return 0;
+	for (int k = 0; o->st == 2 && k < w; k++)
+		if (o->buf[bp + (size_t)k * 2 + 1] != 0)
 			return 0;
 	return !hit && o_match(o, close + 1, bp + (size_t)w * o->st);
 }
