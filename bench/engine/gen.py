@@ -66,7 +66,8 @@ GEN_VERSION = 3
 # ---------------------------------------------------------------- names
 
 PLATFORM_FAMILIES = [
-    ("Win", "Trojan", ["Agent", "Zusy", "Emotet", "Razy", "Ursnif", "Generic"]),
+    ("Win", "Trojan", ["Agent", "Zusy", "Emotet", "Razy", "Ursnif",
+                       "Generic"]),
     ("Win", "Malware", ["Zusy", "Bulz", "Fragtor", "Midie", "Generic"]),
     ("Win", "Downloader", ["Upatre", "Nemucod", "Agent"]),
     ("Win", "Worm", ["Allaple", "Vobfus", "Mydoom"]),

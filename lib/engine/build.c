@@ -247,6 +247,15 @@ collect_lits(struct builder *b, struct prefilter *pf, size_t *nlits)
 			ref = (uint32_t)(i - nb) | IMG_REF_SUB;
 		}
 		l[n].p = pat_literal(b->pat.data + patoff, &len, &nocase);
+		/*
+		 * XXX the pure-literal compiler refuses a literal whose
+		 * first byte is NUL; leading NULs are dropped (the hit's
+		 * end stays the same, and pat_verify re-checks them).
+		 */
+		while (len > 0 && l[n].p[0] == '\0') {
+			l[n].p++;
+			len--;
+		}
 		if (len < 2) {
 			if (strbuf_append(&pf->slow, &ref, sizeof(ref)) == -1)
 				goto fail;

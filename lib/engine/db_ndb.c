@@ -10,7 +10,9 @@
  * The hex signature is compiled by pattern.c.
  *
  * Also here: the offset parser and the small field helpers every
- * signature parser shares.
+ * signature parser shares.  Offsets: "*", "n", "n,m", "EOF-n[,m]",
+ * "EP+n[,m]", "EP-n[,m]", "Sx+n[,m]", "SL+n[,m]", and "SEx" (a start
+ * anywhere in section x, as ClamAV reads it: [start, start + size]).
  */
 #include <stdio.h>
 #include <string.h>
@@ -113,6 +115,13 @@ off_parse(const char *s, size_t n, struct img_off_spec *o, char *why,
 		o->kind = OFF_SLAST;
 		num = s + 3;
 		nn = base_len - 3;
+	} else if (comma == NULL && base_len > 2 && s[0] == 'S' &&
+	    s[1] == 'E') {
+		if (parse_u32(s + 2, base_len - 2, &x) == -1 || x > UINT16_MAX)
+			goto bad;
+		o->kind = OFF_SENTIRE;
+		o->section = (uint16_t)x;
+		return 0;
 	} else if (base_len > 2 && s[0] == 'S' && s[1] >= '0' && s[1] <= '9') {
 		const char *plus = memchr(s, '+', base_len);
 

@@ -95,7 +95,8 @@ enum img_off {
 	OFF_EOF,	/* EOF-n[,m]      */
 	OFF_EP,		/* EP+n / EP-n[,m] */
 	OFF_SECT,	/* Sx+n[,m]       */
-	OFF_SLAST	/* SL+n[,m]       */
+	OFF_SLAST,	/* SL+n[,m]       */
+	OFF_SENTIRE	/* SEx: anywhere in section x */
 };
 
 struct img_off_spec {

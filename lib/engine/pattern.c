@@ -1239,9 +1239,10 @@ var_next(struct mctx *c, const struct pelem *e, struct frame *f, int dir,
 static struct dead *
 dead_slot(struct mctx *c, uint32_t k, size_t pos)
 {
-	uint64_t	 h = ((uint64_t)pos * 0x9e3779b97f4a7c15ull) ^ k;
+	uint64_t	 h = ((uint64_t)pos ^ (uint64_t)k << 40) *
+			    0x9e3779b97f4a7c15ull;
 
-	return &c->dead[(h ^ h >> 29) % PAT_DEADN];
+	return &c->dead[(h >> 32) % PAT_DEADN];
 }
 
 /* dead_has - was state (k, pos) fully explored in this dfs call */

@@ -258,11 +258,19 @@ off_window(struct vigil_scanner *s, const struct img_off_spec *o,
 			return 0;
 		base = (int64_t)x->ep;
 		break;
+	case OFF_SENTIRE:
+		x = need_exe(s);
+		if (!x->has_ep || o->section >= x->nsections ||
+		    o->section >= EXE_MAXSECT)
+			return 0;
+		*smin = (size_t)x->sect[o->section].raw;
+		*smax = *smin + (size_t)x->sect[o->section].rsz;
+		return *smin <= s->len;
 	case OFF_SECT:
 	case OFF_SLAST:
 		x = need_exe(s);
 		ns = x->nsections < EXE_MAXSECT ? x->nsections : EXE_MAXSECT;
-		if (x->type == EXE_NONE || ns == 0)
+		if (!x->has_ep || ns == 0)
 			return 0;
 		if (o->kind == OFF_SECT && o->section >= ns)
 			return 0;
@@ -428,7 +436,7 @@ lsig_eval(struct vigil_scanner *s, uint32_t l)
 		if ((ls->flags & LSIG_F_EP) && (!x->has_ep ||
 		    x->ep < ls->ep_min || x->ep > ls->ep_max))
 			return;
-		if ((ls->flags & LSIG_F_NS) && (x->type == EXE_NONE ||
+		if ((ls->flags & LSIG_F_NS) && (!x->has_ep ||
 		    x->nsections < ls->ns_min || x->nsections > ls->ns_max))
 			return;
 	}

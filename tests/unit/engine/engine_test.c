@@ -118,6 +118,7 @@ verdict(struct vigil_scanner *s, const char *text, enum vigil_dbset set)
 
 static const char db_ndb[] =
 	"Body.Plain:0:*:564947494c2d54455354\n"		/* VIGIL-TEST */
+	"Body.Nul:0:*:0000564e554c\n"			/* \0\0VNUL */
 	"Body.Offset:0:4:4f46465345542d48495421\n"	/* OFFSET-HIT! at 4 */
 	"Body.Eof:0:EOF-3:454e44\n"			/* END at EOF-3 */
 	"PUA.Body.Tool:0:*:5055412d544f4f4c\n"		/* PUA-TOOL */
@@ -141,14 +142,23 @@ test_scan(void **state)
 	put(fx, "c.ldb", db_ldb);
 	e = load(fx, 0, &rep);
 	assert_int_equal(rep.hash_sigs, 1);
-	assert_int_equal(rep.body_sigs, 5);
+	assert_int_equal(rep.body_sigs, 6);
 	assert_int_equal(rep.logical_sigs, 2);
-	assert_int_equal(vigil_engine_sigcount(e), 8);
+	assert_int_equal(vigil_engine_sigcount(e), 9);
 	assert_non_null(s = vigil_scanner_new(e));
 	assert_string_equal(verdict(s, EICAR, 0), "Eicar-Test");
 	assert_string_equal(verdict(s, EICAR "\n", 0), "");
 	assert_string_equal(verdict(s, "xxVIGIL-TESTxx", 0), "Body.Plain");
 	assert_string_equal(verdict(s, "abcdOFFSET-HIT!", 0), "Body.Offset");
+	{
+		struct vigil_result r;
+		static const char nul[] = "ab\0\0VNUL";
+
+		assert_int_equal(vigil_scan_buffer(s, nul, 8, NULL, &r), 0);
+		assert_string_equal(r.threat, "Body.Nul");
+		assert_int_equal(vigil_scan_buffer(s, nul + 3, 5, NULL, &r), 0);
+		assert_null(r.threat);
+	}
 	assert_string_equal(verdict(s, "abcOFFSET-HIT!", 0), "");
 	assert_string_equal(verdict(s, "the END", 0), "Body.Eof");
 	assert_string_equal(verdict(s, "the END.", 0), "");
@@ -293,7 +303,7 @@ test_cache(void **state)
 	assert_int_equal(r1.from_cache, 0);
 	assert_int_equal(r2.from_cache, 1);
 	assert_string_equal(vigil_engine_version(e1), vigil_engine_version(e2));
-	assert_int_equal(r2.body_sigs, 5);
+	assert_int_equal(r2.body_sigs, 6);
 	assert_non_null(s = vigil_scanner_new(e2));
 	assert_string_equal(verdict(s, "LEFT-PART right-part", 0),
 	    "Logic.Both");
