@@ -136,9 +136,10 @@ cmp_size(const void *a, const void *b)
 	return x->size < y->size ? -1 : x->size > y->size;
 }
 
-/* build_sizes - sorted, merged table of the digests each size needs */
+/* build_sizes - sorted, merged table of the digests each size needs;
+ * arrays are the three digest arrays (hash or allow-list) */
 static int
-build_sizes(struct builder *b, struct strbuf *out)
+build_sizes(const struct strbuf *arrays, struct strbuf *out)
 {
 	static const size_t recsz[3] = { sizeof(struct img_hash16),
 	    sizeof(struct img_hash20), sizeof(struct img_hash32) };
@@ -150,14 +151,14 @@ build_sizes(struct builder *b, struct strbuf *out)
 	uint32_t	 size;
 
 	for (k = 0; k < 3; k++)
-		total += b->hash[k].len / recsz[k];
+		total += arrays[k].len / recsz[k];
 	if (total == 0)
 		return 0;
 	if ((sz = malloc(total * sizeof(*sz))) == NULL)
 		return -1;
 	for (k = 0; k < 3; k++)
-		for (i = 0; i < b->hash[k].len / recsz[k]; i++) {
-			memcpy(&size, b->hash[k].data + i * recsz[k] +
+		for (i = 0; i < arrays[k].len / recsz[k]; i++) {
+			memcpy(&size, arrays[k].data + i * recsz[k] +
 			    szoff[k], sizeof(size));
 			if (size == IMG_ANYSIZE)
 				continue;
@@ -388,7 +389,7 @@ builder_finish(struct builder *b, const char *version, void **img,
     size_t *imglen, char *why, size_t wl)
 {
 	struct prefilter pf;
-	struct strbuf	 sizes, out;
+	struct strbuf	 sizes, fsizes, out;
 	struct img_hdr	 h;
 	const struct strbuf *sect[IMG_NSECT];
 	struct lit	*lits = NULL;
@@ -402,9 +403,11 @@ builder_finish(struct builder *b, const char *version, void **img,
 	strbuf_init(&pf.slow, BUILD_MAX);
 	strbuf_init(&pf.hs, BUILD_MAX * 4);
 	strbuf_init(&sizes, BUILD_MAX * 4);
+	strbuf_init(&fsizes, BUILD_MAX * 4);
 	strbuf_init(&out, SIZE_MAX / 2);
 	sort_hashes(b);
-	if (build_sizes(b, &sizes) == -1)
+	if (build_sizes(b->hash, &sizes) == -1 ||
+	    build_sizes(b->fp, &fsizes) == -1)
 		goto out;
 	if ((lits = collect_lits(b, &pf, &nlits)) == NULL)
 		goto out;
@@ -417,9 +420,7 @@ builder_finish(struct builder *b, const char *version, void **img,
 	h.hdrlen = sizeof(h);
 	snprintf(h.version, sizeof(h.version), "%s", version);
 	h.anysize_need = b->anysize_need;
-	for (i = 0; i < 3; i++)
-		if (b->fp[i].len > 0)
-			h.fp_need |= 1u << i;
+	h.fp_need = b->fp_anysize_need;
 	h.nsigs = b->sig.len / sizeof(struct img_sig);
 	h.hash_sigs = b->rep->hash_sigs;
 	h.body_sigs = b->rep->body_sigs;
@@ -442,6 +443,7 @@ builder_finish(struct builder *b, const char *version, void **img,
 	sect[IMG_F20] = &b->fp[1];
 	sect[IMG_F32] = &b->fp[2];
 	sect[IMG_SIZES] = &sizes;
+	sect[IMG_FSIZES] = &fsizes;
 	sect[IMG_BODY] = &b->body;
 	sect[IMG_LSIG] = &b->lsig;
 	sect[IMG_SUB] = &b->sub;
@@ -479,6 +481,7 @@ out:
 	strbuf_fini(&pf.slow);
 	strbuf_fini(&pf.hs);
 	strbuf_fini(&sizes);
+	strbuf_fini(&fsizes);
 	strbuf_fini(&out);
 	return rc;
 }

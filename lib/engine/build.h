@@ -36,6 +36,7 @@ struct builder {
 	struct nameset	*ign;		/* names dropped by .ign2 */
 	struct vigil_load_report *rep;
 	uint32_t	 anysize_need;
+	uint32_t	 fp_anysize_need;
 	unsigned long	 skip_counts[8];	/* why signatures were skipped */
 	int		 default_set;	/* -1: by name; else the set (.ndu/.ldu) */
 };

@@ -142,8 +142,12 @@ db_hash_add(struct builder *b, int allow, int kind, const uint8_t *dig,
 	struct strbuf	*sb = allow ? &b->fp[kind] : &b->hash[kind];
 	int		 rc;
 
-	if (size == IMG_ANYSIZE && !allow)
-		b->anysize_need |= 1u << kind;
+	if (size == IMG_ANYSIZE) {
+		if (allow)
+			b->fp_anysize_need |= 1u << kind;
+		else
+			b->anysize_need |= 1u << kind;
+	}
 	switch (kind) {
 	case 0:
 		memcpy(h16.d, dig, 16);

@@ -83,6 +83,7 @@ img_resolve(const void *base, size_t len, struct img_view *v)
 	SECT(v, base, h, IMG_F20, f20, struct img_hash20, v->nf20);
 	SECT(v, base, h, IMG_F32, f32, struct img_hash32, v->nf32);
 	SECT(v, base, h, IMG_SIZES, sizes, struct img_size, v->nsizes);
+	SECT(v, base, h, IMG_FSIZES, fsizes, struct img_size, v->nfsizes);
 	SECT(v, base, h, IMG_BODY, body, struct img_body, v->nbody);
 	SECT(v, base, h, IMG_LSIG, lsig, struct img_lsig, v->nlsig);
 	SECT(v, base, h, IMG_SUB, sub, struct img_sub, v->nsub);

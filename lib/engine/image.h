@@ -16,6 +16,7 @@
  *   H16/H20/H32   struct img_hash{16,20,32}, sorted by digest then size
  *   F16/F20/F32   the same for the allow-lists (.fp/.sfp)
  *   SIZES    struct img_size, sorted by size: which digests a size needs
+ *   FSIZES   the same for the allow-lists
  *   BODY     struct img_body, one per .ndb signature
  *   LSIG     struct img_lsig, one per .ldb signature
  *   SUB      struct img_sub, one per logical subsignature (pattern kind)
@@ -33,11 +34,11 @@
 #include <stdint.h>
 
 #define IMG_MAGIC	"VIGILDB\0"
-#define IMG_FORMAT	3
+#define IMG_FORMAT	4
 
 enum img_sect {
 	IMG_STR, IMG_SIG, IMG_H16, IMG_H20, IMG_H32, IMG_F16, IMG_F20,
-	IMG_F32, IMG_SIZES, IMG_BODY, IMG_LSIG, IMG_SUB, IMG_PAT, IMG_EXPR,
+	IMG_F32, IMG_SIZES, IMG_FSIZES, IMG_BODY, IMG_LSIG, IMG_SUB, IMG_PAT, IMG_EXPR,
 	IMG_LITMAP, IMG_REFS, IMG_SLOW, IMG_HS, IMG_NSECT
 };
 
@@ -61,7 +62,7 @@ struct img_hdr {
 	uint32_t	 hdrlen;
 	char		 version[72];	/* content digest, hex */
 	uint32_t	 anysize_need;	/* digests needed for size '*' hashes */
-	uint32_t	 fp_need;	/* digests present in allow-lists */
+	uint32_t	 fp_need;	/* digests for size '*' allow-list entries */
 	uint64_t	 nsigs;
 	struct img_range sect[IMG_NSECT];
 	/* load report figures carried into the cache */
@@ -155,8 +156,8 @@ struct img_view {
 	const struct img_hash20	*h20, *f20;
 	const struct img_hash32	*h32, *f32;
 	size_t			 nh16, nh20, nh32, nf16, nf20, nf32;
-	const struct img_size	*sizes;
-	size_t			 nsizes;
+	const struct img_size	*sizes, *fsizes;
+	size_t			 nsizes, nfsizes;
 	const struct img_body	*body;
 	size_t			 nbody;
 	const struct img_lsig	*lsig;

@@ -461,23 +461,22 @@ phase_logical(struct vigil_scanner *s)
 			lsig_eval(s, s->e->zero_lsigs[k]);
 }
 
-/* size_need - digests hash signatures of this size need */
+/* size_need - digests the entries of this size in a sizes table need */
 static unsigned
-size_need(const struct img_view *v, size_t len)
+size_need(const struct img_size *t, size_t n, size_t len)
 {
-	size_t	 lo = 0, hi = v->nsizes, mid;
+	size_t	 lo = 0, hi = n, mid;
 
 	if (len >= IMG_ANYSIZE)
 		return 0;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (v->sizes[mid].size < len)
+		if (t[mid].size < len)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < v->nsizes && v->sizes[lo].size == len ?
-	    v->sizes[lo].need : 0;
+	return lo < n && t[lo].size == len ? t[lo].need : 0;
 }
 
 /* compute_digests - the digests in need not computed yet, in one pass */
@@ -551,7 +550,8 @@ static int
 phase_hash(struct vigil_scanner *s)
 {
 	const struct img_view *v = &s->e->v;
-	unsigned need = v->hdr->anysize_need | size_need(v, s->len);
+	unsigned need = v->hdr->anysize_need |
+	    size_need(v->sizes, v->nsizes, s->len);
 
 	if (need == 0)
 		return 0;
@@ -571,7 +571,8 @@ static int
 allowed(struct vigil_scanner *s)
 {
 	const struct img_view *v = &s->e->v;
-	unsigned need = v->hdr->fp_need;
+	unsigned need = v->hdr->fp_need |
+	    size_need(v->fsizes, v->nfsizes, s->len);
 
 	if (need == 0 || compute_digests(s, need) == -1)
 		return 0;
