@@ -940,7 +940,7 @@ pat_compile(const char *hex, size_t n, unsigned flags, struct strbuf *out,
 {
 	struct comp	 c;
 	uint32_t	 lit_elem = 0, lit_part = 0;
-	uint64_t	 minlen;
+	uint64_t	 minlen = 0;
 	size_t		 cap = 64 * (size_t)PAT_MAXTEXT;
 	int		 rc = -1;
 
