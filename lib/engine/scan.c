@@ -46,6 +46,7 @@
 #define SCAN_WINDOW	((size_t)1 << 30)	/* prefilter block size */
 #define SCAN_OVERLAP	((size_t)64 << 10)	/* > longest literal */
 #define SCAN_MAXREAD	((size_t)1 << 30)	/* non-regular fd input */
+#define SCAN_SMALL	((size_t)1 << 20)	/* read, not mapped, up to this */
 
 struct vigil_scanner {
 	const struct vigil_engine *e;
@@ -59,6 +60,7 @@ struct vigil_scanner {
 	size_t		 ntouched;
 	struct vigil_detection *det;
 	size_t		 ndet, capdet;
+	uint8_t		*rbuf;		/* SCAN_SMALL bytes, for small files */
 	EVP_MD_CTX	*md[3];
 	uint8_t		 dig[3][32];
 	unsigned	 have_dig;
@@ -126,6 +128,7 @@ vigil_scanner_free(struct vigil_scanner *s)
 	free(s->lsig_gen);
 	free(s->touched);
 	free(s->det);
+	free(s->rbuf);
 	free(s);
 }
 
@@ -680,6 +683,34 @@ scan_error(struct vigil_scanner *s, struct vigil_result *res,
 	return VIGIL_OK;
 }
 
+/*
+ * scan_small - read a small regular file into the scanner's buffer:
+ * cheaper than mapping it (no page faults, no unmap), and a file that
+ * shrinks meanwhile is just shorter.
+ */
+static enum vigil_err
+scan_small(struct vigil_scanner *s, int fd, size_t len,
+    const struct vigil_limits *lim, struct vigil_result *res)
+{
+	size_t	 got = 0;
+	ssize_t	 r;
+
+	if (s->rbuf == NULL && (s->rbuf = malloc(SCAN_SMALL)) == NULL)
+		return VIGIL_ENOMEM;
+	while (got < len) {
+		r = pread(fd, s->rbuf + got, len - got, (off_t)got);
+		if (r == 0)
+			break;
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return scan_error(s, res, "read", errno);
+		}
+		got += (size_t)r;
+	}
+	return vigil_scan_buffer(s, s->rbuf, got, lim, res);
+}
+
 /* vigil_scan_fd - scan a file descriptor from offset 0 */
 enum vigil_err
 vigil_scan_fd(struct vigil_scanner *s, int fd, const struct vigil_limits *lim,
@@ -707,6 +738,8 @@ vigil_scan_fd(struct vigil_scanner *s, int fd, const struct vigil_limits *lim,
 		}
 		if (len == 0)
 			return vigil_scan_buffer(s, "", 0, lim, res);
+		if (len <= SCAN_SMALL)
+			return scan_small(s, fd, len, lim, res);
 		p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED)
 			return scan_error(s, res, "map", errno);
