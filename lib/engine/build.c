@@ -348,22 +348,25 @@ out:
 	return rc;
 }
 
+/* sort_array - qsort a record array (an empty one has no data) */
+static void
+sort_array(struct strbuf *sb, size_t recsz, int (*cmp)(const void *,
+    const void *))
+{
+	if (sb->len > 0)
+		qsort(sb->data, sb->len / recsz, recsz, cmp);
+}
+
 /* sort_hashes - sort the digest arrays */
 static void
 sort_hashes(struct builder *b)
 {
-	qsort(b->hash[0].data, b->hash[0].len / sizeof(struct img_hash16),
-	    sizeof(struct img_hash16), cmp_h16);
-	qsort(b->hash[1].data, b->hash[1].len / sizeof(struct img_hash20),
-	    sizeof(struct img_hash20), cmp_h20);
-	qsort(b->hash[2].data, b->hash[2].len / sizeof(struct img_hash32),
-	    sizeof(struct img_hash32), cmp_h32);
-	qsort(b->fp[0].data, b->fp[0].len / sizeof(struct img_hash16),
-	    sizeof(struct img_hash16), cmp_h16);
-	qsort(b->fp[1].data, b->fp[1].len / sizeof(struct img_hash20),
-	    sizeof(struct img_hash20), cmp_h20);
-	qsort(b->fp[2].data, b->fp[2].len / sizeof(struct img_hash32),
-	    sizeof(struct img_hash32), cmp_h32);
+	sort_array(&b->hash[0], sizeof(struct img_hash16), cmp_h16);
+	sort_array(&b->hash[1], sizeof(struct img_hash20), cmp_h20);
+	sort_array(&b->hash[2], sizeof(struct img_hash32), cmp_h32);
+	sort_array(&b->fp[0], sizeof(struct img_hash16), cmp_h16);
+	sort_array(&b->fp[1], sizeof(struct img_hash20), cmp_h20);
+	sort_array(&b->fp[2], sizeof(struct img_hash32), cmp_h32);
 }
 
 /* skip_summary - "N target type, M pcre" text for the report */

@@ -220,7 +220,8 @@ read_dir(struct loader *ld, const char *dir)
 			goto nomem;
 		n++;
 	}
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmp_str);
 	for (i = 0; i < n && rc == VIGIL_OK; i++) {
 		k = unit_kind_of(names[i]);
 		if (k == U_SKIP) {

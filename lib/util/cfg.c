@@ -745,6 +745,23 @@ parse_enum(struct cfg *cfg, const struct cfg_param *p, char *t,
 	return -1;
 }
 
+/*
+ * item_check - an item may not end in a backslash: cfg_dump writes one
+ * item a line, where the backslash would continue the line
+ */
+static int
+item_check(const char *s, size_t n, char *why, size_t whylen)
+{
+	char	 q[NAMELEN];
+
+	if (n > 0 && s[n - 1] == '\\') {
+		snprintf(why, whylen, "item ends with a backslash: \"%s\"",
+		    log_quote(q, sizeof(q), s, n));
+		return -1;
+	}
+	return 0;
+}
+
 /* list_add - append one item (and its regex) to v */
 static int
 list_add(struct cfg *cfg, struct cfg_value *v, const char *s, size_t n,
@@ -789,6 +806,8 @@ parse_list(struct cfg *cfg, const struct cfg_param *p, char *t,
 		s = trim(t, &n);
 		if (n == 0)
 			continue;
+		if (item_check(s, n, why, whylen) == -1)
+			return -1;
 		if ((p->flags & CFG_F_PATHS) && *s != '/') {
 			char	 q[NAMELEN];
 
@@ -862,6 +881,8 @@ parse_regexlist(struct cfg *cfg, const struct cfg_param *p, char *t,
 		s = trim(t, &n);
 		if (n == 0)
 			continue;
+		if (item_check(s, n, why, whylen) == -1)
+			return -1;
 		save = *e;
 		((char *)s)[n] = '\0';
 		re = re_compile(cfg, s, p->flags, why, whylen);

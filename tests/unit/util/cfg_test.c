@@ -22,11 +22,13 @@
 
 #include "cfg.h"
 
-#ifndef VIGIL_SOURCE_ROOT
+#ifndef VIGIL_SOURCE_ROOT	/* the source tree; $VIGIL_SRC wins */
 #define VIGIL_SOURCE_ROOT "."
 #endif
 
 static char	 errbuf[8192];
+
+#define BS12	"\\\\\\\\\\\\\\\\\\\\\\\\"	/* 12 backslashes */
 
 /* load - cfg from text; NULL with errbuf set on error */
 static struct cfg *
@@ -394,6 +396,14 @@ test_lists(void **state)
 	assert_int_equal(cfg_lineno(cfg, "scanner.options", NULL,
 	    "ExcludeMask"), 2);
 	cfg_free(cfg);
+	/* fuzz: an item ending in '\\' would continue the line in a dump */
+	load_err("[scanner.options]\nExcludeMask=a\\, b\n",
+	    "t.conf:2: [scanner.options] ExcludeMask: item ends with a "
+	    "backslash: \"a\\\\\"");
+	load_err("[smtpscan.group:g]\nSenders=.'@edRec\351p\\\\\\\\"
+	    "\\\\\\\\\\\\\\\\,\\\\\\\\\\dminAction\n",
+	    "t.conf:2: [smtpscan.group:g] Senders: item ends with a "
+	    "backslash: \".'@edRec\\xe9p" BS12 BS12 "\"");
 	load_err("[scanner.options]\nExcludeDir=/a, tmp\n",
 	    "t.conf:2: [scanner.options] ExcludeDir: not an absolute path: "
 	    "\"tmp\"");
@@ -1362,19 +1372,20 @@ static void
 test_vigil_conf(void **state)
 {
 	const struct cfg_param	*p;
+	const char		*root = getenv("VIGIL_SRC");
 	struct cfg		*cfg;
-	char			*text = NULL, *sec, *end, want[256];
+	char			*text = NULL, *sec, *end, want[256], path[4096];
 	size_t			 len = 0, s, i;
 	FILE			*fp;
 
 	(void)state;
-	cfg = cfg_load(VIGIL_SOURCE_ROOT "/etc/vigil/vigil.conf", NULL, errbuf,
-	    sizeof(errbuf));
+	snprintf(path, sizeof(path), "%s/etc/vigil/vigil.conf",
+	    root ? root : VIGIL_SOURCE_ROOT);
+	cfg = cfg_load(path, NULL, errbuf, sizeof(errbuf));
 	if (cfg == NULL)
 		fail_msg("%s", errbuf);
 	cfg_free(cfg);
-	assert_non_null(fp = fopen(VIGIL_SOURCE_ROOT "/etc/vigil/vigil.conf",
-	    "r"));
+	assert_non_null(fp = fopen(path, "r"));
 	assert_int_not_equal(getdelim(&text, &len, '\0', fp), -1);
 	fclose(fp);
 	for (s = 0; s < cfg_schema_len; s++) {
