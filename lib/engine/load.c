@@ -367,6 +367,9 @@ parse_unit(struct builder *b, const struct unit *u, int lenient)
 			case U_LDB: case U_LDBX:
 				rc = db_ldb_line(b, p, len, why, sizeof(why));
 				break;
+			case U_IGN:
+				rc = db_ign_line(b, p, len, why, sizeof(why));
+				break;
 			default:
 				break;
 			}
@@ -374,38 +377,6 @@ parse_unit(struct builder *b, const struct unit *u, int lenient)
 		if (rc == -2)
 			return VIGIL_ENOMEM;
 		if (rc == -1) {
-			b->rep->bad_lines++;
-			if (b->rep->error[0] == '\0')
-				snprintf(b->rep->error, sizeof(b->rep->error),
-				    "%.200s:%lu: %.250s", u->name, lineno, why);
-			if (!lenient)
-				return VIGIL_EFORMAT;
-		}
-		p = nl ? nl + 1 : end;
-	}
-	return VIGIL_OK;
-}
-
-/* parse_ign - the .ign2 units, before everything else */
-static enum vigil_err
-parse_ign(struct builder *b, const struct unit *u, int lenient)
-{
-	const char	*p = (const char *)u->data, *end = p + u->len, *nl;
-	char		 why[256];
-	size_t		 len;
-	unsigned long	 lineno = 0;
-	int		 rc;
-
-	while (p < end) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		len = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		lineno++;
-		if (len > 0 && p[len - 1] == '\r')
-			len--;
-		if (len > 0 && p[0] != '#' &&
-		    (rc = db_ign_line(b, p, len, why, sizeof(why))) != 0) {
-			if (rc == -2)
-				return VIGIL_ENOMEM;
 			b->rep->bad_lines++;
 			if (b->rep->error[0] == '\0')
 				snprintf(b->rep->error, sizeof(b->rep->error),
@@ -441,8 +412,8 @@ compile_units(struct loader *ld, const char *version, int lenient,
 		for (i = 0; i < ld->n && rc == VIGIL_OK; i++) {
 			if ((ld->u[i].kind == U_IGN) != (pass == 0))
 				continue;
-			rc = pass == 0 ? parse_ign(&b, &ld->u[i], lenient) :
-			    parse_unit(&b, &ld->u[i], lenient);
+			/* .ign2 first: it applies whatever the file order */
+			rc = parse_unit(&b, &ld->u[i], lenient);
 		}
 	if (rc == VIGIL_OK && builder_finish(&b, version, img, imglen, why,
 	    sizeof(why)) == -1) {
