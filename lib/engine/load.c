@@ -475,6 +475,23 @@ cache_read(const char *dir, const char *version, struct vigil_engine *e)
 	return 0;
 }
 
+/* mkdir_p - create dir and its missing parents; failures show later */
+static void
+mkdir_p(const char *dir)
+{
+	char	 p[4096];
+	size_t	 i;
+
+	snprintf(p, sizeof(p), "%s", dir);
+	for (i = 1; p[i] != '\0'; i++)
+		if (p[i] == '/') {
+			p[i] = '\0';
+			(void)mkdir(p, 0755);
+			p[i] = '/';
+		}
+	(void)mkdir(p, 0755);
+}
+
 /* cache_write - store an image atomically; failures only cost speed */
 static void
 cache_write(const char *dir, const char *version, const void *img,
@@ -485,7 +502,7 @@ cache_write(const char *dir, const char *version, const void *img,
 	ssize_t		 w;
 	int		 fd;
 
-	(void)mkdir(dir, 0755);
+	mkdir_p(dir);
 	snprintf(path, sizeof(path), "%.3900s/%.80s.vdb", dir, version);
 	snprintf(tmp, sizeof(tmp), "%.3900s/.%.80s.XXXXXX", dir, version);
 	if ((fd = mkstemp(tmp)) == -1)

@@ -69,7 +69,7 @@
 static const struct cfg_param path_params[] = {
 	P_PATH("BasesPath", "@DATADIR@/db", C,
 	    "signature database directory"),
-	P_PATH("CachePath", "@DATADIR@/cache", 0,
+	P_PATH("CachePath", "@LOCALSTATEDIR@/cache/vigil", 0,
 	    "vigil: compiled databases and the persistent verdict cache"),
 	P_PATH("LicensePath", "@DATADIR@/licenses", C,
 	    "license key directory (mail guide 5.4.3)"),

@@ -361,7 +361,7 @@ test_placeholders(void **state)
 	assert_string_equal(cfg_str(cfg, "path", NULL, "TemplatesPath"),
 	    "/e/templates");
 	assert_string_equal(cfg_str(cfg, "path", NULL, "CachePath"),
-	    "/var/lib/vigil/cache");
+	    "/var/cache/vigil");
 	cfg_free(cfg);
 }
 
