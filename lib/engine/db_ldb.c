@@ -167,7 +167,7 @@ int
 db_ldb_line(struct builder *b, const char *line, size_t len, char *why,
     size_t wl)
 {
-	static struct ldb_sub subs[LDB_MAXSUB];	/* XXX loader is single-threaded */
+	struct ldb_sub	 subs[LDB_MAXSUB];
 	const char	*p = line, *end = line + len, *name, *tdb, *ex, *f;
 	size_t		 nl, tl, el, n, exprblob, subs_before;
 	struct img_lsig	 ls;

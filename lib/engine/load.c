@@ -424,6 +424,22 @@ compile_units(struct loader *ld, const char *version, int lenient,
 	return rc;
 }
 
+/* engine_open_hs - deserialise the prefilter; rep may be NULL */
+static enum vigil_err
+engine_open_hs(struct vigil_engine *e, struct vigil_load_report *rep)
+{
+	if (e->v.hslen == 0)
+		return VIGIL_OK;
+	if (hs_deserialize_database((const char *)e->v.hs, e->v.hslen,
+	    &e->hs) != HS_SUCCESS) {
+		if (rep != NULL)
+			snprintf(rep->error, sizeof(rep->error),
+			    "prefilter database does not load on this machine");
+		return VIGIL_EINTERNAL;
+	}
+	return VIGIL_OK;
+}
+
 /* blob_sum - SHA-256 of the pattern and expression sections */
 static void
 blob_sum(const struct img_view *v, uint8_t out[32])
@@ -464,8 +480,7 @@ cache_read(const char *dir, const char *version, struct vigil_engine *e)
 	e->img = data;
 	e->imglen = len;
 	e->mapped = 1;
-	if (e->v.hslen > 0 && hs_deserialize_database((const char *)e->v.hs,
-	    e->v.hslen, &e->hs) != HS_SUCCESS) {
+	if (engine_open_hs(e, NULL) != VIGIL_OK) {
 		munmap(data, len);
 		e->img = NULL;
 		e->mapped = 0;
@@ -540,21 +555,6 @@ report_from_image(const struct img_hdr *h, struct vigil_load_report *rep)
 	rep->skipped_files = h->skipped_files;
 	snprintf(rep->skipped_why, sizeof(rep->skipped_why), "%s",
 	    h->skipped_why);
-}
-
-/* engine_open_hs - deserialise the prefilter */
-static enum vigil_err
-engine_open_hs(struct vigil_engine *e, struct vigil_load_report *rep)
-{
-	if (e->v.hslen == 0)
-		return VIGIL_OK;
-	if (hs_deserialize_database((const char *)e->v.hs, e->v.hslen,
-	    &e->hs) != HS_SUCCESS) {
-		snprintf(rep->error, sizeof(rep->error),
-		    "prefilter database does not load on this machine");
-		return VIGIL_EINTERNAL;
-	}
-	return VIGIL_OK;
 }
 
 /* engine_zero_lsigs - logical signatures that hold with nothing matched */

@@ -609,6 +609,20 @@ result_fill(struct vigil_scanner *s, struct vigil_result *res)
 	res->bytes = s->len;
 }
 
+/* too_big - an object over MaxFileSize is ERROR, not scanned */
+static int
+too_big(struct vigil_scanner *s, const struct vigil_limits *lim, size_t len,
+    struct vigil_result *res)
+{
+	if (lim == NULL || lim->max_file_size == 0 || len <= lim->max_file_size)
+		return 0;
+	scan_begin(s, NULL, 0, lim);
+	snprintf(s->reason, sizeof(s->reason),
+	    "size limit exceeded (MaxFileSize)");
+	result_fill(s, res);
+	return 1;
+}
+
 /* vigil_scan_buffer - scan one object held in memory */
 enum vigil_err
 vigil_scan_buffer(struct vigil_scanner *s, const void *buf, size_t len,
@@ -618,13 +632,9 @@ vigil_scan_buffer(struct vigil_scanner *s, const void *buf, size_t len,
 
 	if (s == NULL || res == NULL || (buf == NULL && len > 0))
 		return VIGIL_EARG;
+	if (too_big(s, lim, len, res))
+		return VIGIL_OK;
 	scan_begin(s, buf, len, lim);
-	if (lim != NULL && lim->max_file_size > 0 &&
-	    len > lim->max_file_size) {
-		snprintf(s->reason, sizeof(s->reason),
-		    "size limit exceeded (MaxFileSize)");
-		goto done;
-	}
 	if (lim != NULL && lim->max_scan_size > 0 && len > lim->max_scan_size)
 		scanlen = (size_t)lim->max_scan_size;
 	if (phase_hash(s) == -1)
@@ -638,7 +648,6 @@ vigil_scan_buffer(struct vigil_scanner *s, const void *buf, size_t len,
 	if (s->timed_out && s->ndet == 0)
 		snprintf(s->reason, sizeof(s->reason),
 		    "time limit exceeded (MaxScanTime)");
-done:
 	result_fill(s, res);
 	return VIGIL_OK;
 }
@@ -727,15 +736,8 @@ vigil_scan_fd(struct vigil_scanner *s, int fd, const struct vigil_limits *lim,
 		return scan_error(s, res, "stat", errno);
 	if (S_ISREG(st.st_mode)) {
 		len = (size_t)st.st_size;
-		if (lim != NULL && lim->max_file_size > 0 &&
-		    len > lim->max_file_size) {
-			scan_begin(s, NULL, 0, lim);
-			snprintf(s->reason, sizeof(s->reason),
-			    "size limit exceeded (MaxFileSize)");
-			result_fill(s, res);
-			res->bytes = 0;
+		if (too_big(s, lim, len, res))
 			return VIGIL_OK;
-		}
 		if (len == 0)
 			return vigil_scan_buffer(s, "", 0, lim, res);
 		if (len <= SCAN_SMALL)
@@ -746,7 +748,6 @@ vigil_scan_fd(struct vigil_scanner *s, int fd, const struct vigil_limits *lim,
 		(void)madvise(p, len, MADV_SEQUENTIAL);
 		rc = vigil_scan_buffer(s, p, len, lim, res);
 		munmap(p, len);
-		res->det = s->det;
 		return rc;
 	}
 	if (S_ISDIR(st.st_mode))
