@@ -126,33 +126,61 @@ enum vigil_dbset vigil_dbset_parse(const char *);	/* -1 when unknown */
 const char	*vigil_dbset_name(enum vigil_dbset);
 const char	*vigil_strerror(enum vigil_err);
 
-/* Scan limits; 0 means unlimited.  Zero the struct for no limits. */
-#define VIGIL_SCAN_ALLMATCH	0x1	/* report every detection, not the first */
+/*
+ * Scan limits; 0 means unlimited (a hard ceiling still applies: 64 levels,
+ * one million objects, 1 GiB extracted).  A zeroed struct scans the object
+ * as it is, without looking into containers; vigil_limits_default() gives
+ * the guides' defaults with every container kind on.  Passing NULL to a
+ * scan function means the defaults.
+ */
+#define VIGIL_SCAN_ALLMATCH	0x01	/* report every detection, not the first */
+#define VIGIL_SCAN_ARCHIVES	0x02	/* zip tar 7z rar cab iso cpio ar, gzip bzip2 xz lzma zstd */
+#define VIGIL_SCAN_MAILPLAIN	0x04	/* RFC 5322 messages: MIME parts, uuencode */
+#define VIGIL_SCAN_MAILBASES	0x08	/* mbox files */
+#define VIGIL_SCAN_SFX		0x10	/* archives appended to executables */
+#define VIGIL_SCAN_PACKED	0x20	/* executable packers (accepted; no unpacker yet) */
+#define VIGIL_SCAN_DEFLATE	0x40	/* the object is a zlib or raw deflate stream */
+#define VIGIL_SCAN_CONTAINERS	(VIGIL_SCAN_ARCHIVES | VIGIL_SCAN_MAILPLAIN | \
+				 VIGIL_SCAN_MAILBASES | VIGIL_SCAN_SFX | \
+				 VIGIL_SCAN_PACKED)
 struct vigil_limits {
 	uint64_t	 max_file_size;	/* larger objects: ERROR, not scanned */
-	uint64_t	 max_scan_size;	/* bytes scanned per request */
+	uint64_t	 max_scan_size;	/* bytes scanned (and extracted) per request */
 	unsigned	 max_recursion;	/* container depth */
-	unsigned	 max_files;	/* objects per request */
+	unsigned	 max_files;	/* objects extracted per request */
 	unsigned	 max_scan_ms;	/* wall time per request */
-	unsigned	 max_ratio;	/* compression ratio */
+	unsigned	 max_ratio;	/* extracted bytes per container byte */
 	enum vigil_dbset set;
 	unsigned	 flags;
 };
 
+/* vigil_limits_default - 100M, 400M, 17 levels, 10000 objects, no time
+ * limit, ratio 250, standard set, every container kind */
+void		vigil_limits_default(struct vigil_limits *);
+
+/*
+ * A detection is a threat found in an object (threat != NULL), or a status
+ * without a threat (CORRUPTED, PROTECTED, ERROR) with its reason.  object
+ * names the object inside the scanned one: "" for the object itself,
+ * "a.zip/b.tar/c.exe" for archive members, "part2:invoice.zip/a.exe" for
+ * a mail attachment, "msg3/part1" for a message of an mbox.
+ */
 struct vigil_detection {
 	enum vigil_status	 status;
-	const char		*threat;	/* lives as long as the engine */
+	const char		*threat;	/* lives as long as the engine; NULL for a bare status */
 	const char		*object;	/* path inside the container; "" for the object */
+	const char		*reason;	/* why CORRUPTED/PROTECTED/ERROR; else NULL */
 };
 
 /* vigil_result - valid until the next scan on the same scanner */
 struct vigil_result {
 	enum vigil_status	 status;	/* the most severe of the detections */
-	const char		*threat;	/* first detection's name, or NULL */
+	const char		*threat;	/* first threat's name, or NULL */
 	unsigned		 ndet;
 	const struct vigil_detection *det;
-	uint64_t		 bytes;		/* bytes scanned */
-	const char		*reason;	/* why ERROR/CORRUPTED, else NULL */
+	uint64_t		 bytes;		/* bytes scanned, members included */
+	unsigned		 objects;	/* objects scanned, members included */
+	const char		*reason;	/* why the status, when not a threat */
 };
 
 /* vigil_scanner_new - per-thread scanner; NULL on ENOMEM */
@@ -172,6 +200,24 @@ enum vigil_err	vigil_scan_fd(struct vigil_scanner *, int,
 		    const struct vigil_limits *, struct vigil_result *);
 enum vigil_err	vigil_scan_path(struct vigil_scanner *, const char *,
 		    const struct vigil_limits *, struct vigil_result *);
+
+/*
+ * vigil_cure_fd - scan in_fd and, when it holds threats, write a cured
+ * copy to out_fd (from its current offset; the caller gives an empty file).
+ * Mail: infected parts become a text notice part.  Archives (zip, tar,
+ * cpio, 7z; plain or gzip/bzip2/xz): rebuilt without the members holding a
+ * threat.  Other objects: cured by the database's cure records (.cure).
+ * The copy is scanned again before it is written; only a copy free of
+ * threats is written.  Outcome in res: CURED with the detections that were
+ * removed; or the scan's status with res->reason "not curable: ..." and
+ * nothing written; or the scan's verdict when there was nothing to cure.
+ * Errors: VIGIL_ENOMEM, VIGIL_EARG, VIGIL_EIO (writing out_fd).
+ */
+enum vigil_err	vigil_cure_fd(struct vigil_scanner *, int in_fd, int out_fd,
+		    const struct vigil_limits *, struct vigil_result *);
+
+/* vigil_engine_curecount - cure records loaded */
+unsigned long	vigil_engine_curecount(const struct vigil_engine *);
 
 #ifdef __cplusplus
 }

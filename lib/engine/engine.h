@@ -8,6 +8,8 @@
 
 #include "image.h"
 
+struct cure_db;
+
 struct vigil_engine {
 	void		*img;		/* malloc'ed or mmapped image */
 	size_t		 imglen;
@@ -17,6 +19,7 @@ struct vigil_engine {
 	char		 version[72];
 	uint32_t	*zero_lsigs;	/* logical signatures true on nothing */
 	size_t		 nzero;
+	struct cure_db	*cure;		/* .cure records; NULL: none */
 };
 
 #endif

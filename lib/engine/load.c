@@ -33,6 +33,7 @@
 
 #include "vigil/vigil.h"
 #include "build.h"
+#include "cure.h"
 #include "engine.h"
 
 #define LOAD_MAXFILE	((size_t)2 << 30)	/* one database file */
@@ -40,7 +41,7 @@
 
 enum unit_kind {
 	U_HASH, U_HASHX, U_FP, U_NDB, U_NDBX, U_LDB, U_LDBX, U_IGN, U_CVD,
-	U_SKIP, U_NONE
+	U_CURE, U_SKIP, U_NONE
 };
 
 static const struct {
@@ -51,7 +52,7 @@ static const struct {
 	{ "hsu", U_HASHX }, { "fp", U_FP }, { "sfp", U_FP },
 	{ "ndb", U_NDB }, { "ndu", U_NDBX }, { "ldb", U_LDB },
 	{ "ldu", U_LDBX }, { "ign2", U_IGN }, { "cvd", U_CVD },
-	{ "cld", U_CVD }, { "cud", U_CVD },
+	{ "cld", U_CVD }, { "cud", U_CVD }, { "cure", U_CURE },
 	/* known kinds vigil does not evaluate yet */
 	{ "mdb", U_SKIP }, { "msb", U_SKIP }, { "mdu", U_SKIP },
 	{ "msu", U_SKIP }, { "imp", U_SKIP }, { "cdb", U_SKIP },
@@ -576,6 +577,51 @@ engine_zero_lsigs(struct vigil_engine *e)
 	return VIGIL_OK;
 }
 
+/*
+ * load_cures - the cure records of every .cure file (cure.c); read on
+ * every load, cached image or not: they are few and not compiled
+ */
+static enum vigil_err
+load_cures(struct loader *ld, struct vigil_engine *e, int lenient)
+{
+	const struct unit *u;
+	const char	*p, *end, *nl;
+	char		 why[200];
+	size_t		 i, len;
+	unsigned long	 lineno;
+
+	for (i = 0; i < ld->n; i++) {
+		u = &ld->u[i];
+		if (u->kind != U_CURE)
+			continue;
+		if (e->cure == NULL && (e->cure = cure_db_new()) == NULL)
+			return VIGIL_ENOMEM;
+		p = (const char *)u->data;
+		end = p + u->len;
+		for (lineno = 1; p < end; lineno++, p = nl ? nl + 1 : end) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+			if (len > 0 && p[len - 1] == '\r')
+				len--;
+			if (cure_db_add_line(e->cure, p, len, why,
+			    sizeof(why)) != -1)
+				continue;
+			if (errno == ENOMEM)
+				return VIGIL_ENOMEM;
+			ld->rep->bad_lines++;
+			if (ld->rep->error[0] == '\0')
+				snprintf(ld->rep->error,
+				    sizeof(ld->rep->error), "%.200s:%lu: %.250s",
+				    u->name, lineno, why);
+			if (!lenient)
+				return VIGIL_EFORMAT;
+		}
+	}
+	if (e->cure != NULL)
+		cure_db_seal(e->cure);
+	return VIGIL_OK;
+}
+
 /* vigil_engine_load - load a database directory */
 enum vigil_err
 vigil_engine_load(const struct vigil_load_opts *opts, struct vigil_engine **out,
@@ -606,7 +652,8 @@ vigil_engine_load(const struct vigil_load_opts *opts, struct vigil_engine **out,
 		goto out;
 	}
 	EVP_DigestUpdate(ld.md, fmt, sizeof(fmt));
-	if ((rc = read_dir(&ld, opts->dbdir)) != VIGIL_OK)
+	if ((rc = read_dir(&ld, opts->dbdir)) != VIGIL_OK ||
+	    (rc = load_cures(&ld, e, opts->lenient)) != VIGIL_OK)
 		goto out;
 	EVP_DigestFinal_ex(ld.md, dig, &diglen);
 	for (i = 0; i < 32; i++)
@@ -652,11 +699,19 @@ vigil_engine_free(struct vigil_engine *e)
 		return;
 	hs_free_database(e->hs);
 	free(e->zero_lsigs);
+	cure_db_free(e->cure);
 	if (e->mapped)
 		munmap(e->img, e->imglen);
 	else
 		free(e->img);
 	free(e);
+}
+
+/* vigil_engine_curecount - cure records loaded */
+unsigned long
+vigil_engine_curecount(const struct vigil_engine *e)
+{
+	return e->cure != NULL ? (unsigned long)cure_db_count(e->cure) : 0;
 }
 
 /* vigil_engine_sigcount - signatures loaded */

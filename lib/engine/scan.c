@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,44 +42,13 @@
 #include "exe.h"
 #include "lsig.h"
 #include "pattern.h"
+#include "scanner.h"
 #include "strbuf.h"
 
 #define SCAN_WINDOW	((size_t)1 << 30)	/* prefilter block size */
 #define SCAN_OVERLAP	((size_t)64 << 10)	/* > longest literal */
 #define SCAN_MAXREAD	((size_t)1 << 30)	/* non-regular fd input */
 #define SCAN_SMALL	((size_t)1 << 20)	/* read, not mapped, up to this */
-
-struct vigil_scanner {
-	const struct vigil_engine *e;
-	hs_scratch_t	*scratch;
-	uint32_t	 gen;
-	uint32_t	*body_gen;	/* nbody: matched in this scan */
-	uint32_t	*sub_gen;	/* nsub: counted in this scan */
-	uint32_t	*sub_cnt;
-	uint32_t	*lsig_gen;	/* nlsig: touched in this scan */
-	uint32_t	*touched;
-	size_t		 ntouched;
-	struct vigil_detection *det;
-	size_t		 ndet, capdet;
-	uint8_t		*rbuf;		/* SCAN_SMALL bytes, for small files */
-	EVP_MD_CTX	*md[3];
-	uint8_t		 dig[3][32];
-	unsigned	 have_dig;
-	/* the object in scan */
-	const uint8_t	*buf;
-	size_t		 len;
-	size_t		 base, seen;	/* window base; hits below seen are old */
-	enum vigil_dbset set;
-	unsigned	 flags;
-	int		 stop;
-	int		 timed_out;
-	unsigned	 hits;
-	struct timespec	 deadline;
-	int		 has_deadline;
-	int		 exe_done;
-	struct exe_info	 exe;
-	char		 reason[160];
-};
 
 /* vigil_scanner_new - per-thread scanner */
 struct vigil_scanner *
@@ -91,6 +61,8 @@ vigil_scanner_new(const struct vigil_engine *e)
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->e = e;
+	strbuf_init(&s->names, (size_t)64 << 20);
+	strbuf_init(&s->cnames, (size_t)64 << 20);
 	s->body_gen = calloc(v->nbody + 1, sizeof(uint32_t));
 	s->sub_gen = calloc(v->nsub + 1, sizeof(uint32_t));
 	s->sub_cnt = calloc(v->nsub + 1, sizeof(uint32_t));
@@ -128,14 +100,70 @@ vigil_scanner_free(struct vigil_scanner *s)
 	free(s->lsig_gen);
 	free(s->touched);
 	free(s->det);
+	free(s->dn);
+	free(s->cdet);
+	free(s->ctop);
+	strbuf_fini(&s->names);
+	strbuf_fini(&s->cnames);
 	free(s->rbuf);
 	free(s);
 }
 
-/* scan_begin - new generation; clear the stamps when it wraps */
+/* vigil_limits_default - the guides' defaults */
+void
+vigil_limits_default(struct vigil_limits *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->max_file_size = (uint64_t)100 << 20;
+	l->max_scan_size = (uint64_t)400 << 20;
+	l->max_recursion = 17;
+	l->max_files = 10000;
+	l->max_ratio = 250;
+	l->set = VIGIL_SET_STANDARD;
+	l->flags = VIGIL_SCAN_CONTAINERS;
+}
+
+/*
+ * scan_request_begin - start a request: limits (NULL: the defaults),
+ * deadline, counters, names
+ */
+void
+scan_request_begin(struct vigil_scanner *s, const struct vigil_limits *lim)
+{
+	if (lim != NULL)
+		s->lim = *lim;
+	else
+		vigil_limits_default(&s->lim);
+	s->set = s->lim.set;
+	s->flags = s->lim.flags;
+	s->ndet = 0;
+	s->stop = s->timed_out = s->halt = 0;
+	s->scanned = 0;
+	s->nobj = s->nmembers = s->depth = 0;
+	strbuf_reset(&s->names);
+	s->pathlen = 0;
+	s->path[0] = '\0';
+	s->path_off = SCAN_NONAME;
+	s->top = SCAN_NONAME;
+	s->reason[0] = '\0';
+	s->buf = NULL;
+	s->len = 0;
+	s->has_deadline = s->lim.max_scan_ms > 0;
+	if (s->has_deadline) {
+		clock_gettime(CLOCK_MONOTONIC, &s->deadline);
+		s->deadline.tv_sec += s->lim.max_scan_ms / 1000;
+		s->deadline.tv_nsec += (long)(s->lim.max_scan_ms % 1000) *
+		    1000000;
+		if (s->deadline.tv_nsec >= 1000000000) {
+			s->deadline.tv_sec++;
+			s->deadline.tv_nsec -= 1000000000;
+		}
+	}
+}
+
+/* object_begin - new generation for one object; clear stamps on wrap */
 static void
-scan_begin(struct vigil_scanner *s, const uint8_t *buf, size_t len,
-    const struct vigil_limits *lim)
+object_begin(struct vigil_scanner *s, const uint8_t *buf, size_t len)
 {
 	const struct img_view *v = &s->e->v;
 
@@ -146,45 +174,104 @@ scan_begin(struct vigil_scanner *s, const uint8_t *buf, size_t len,
 		s->gen = 1;
 	}
 	s->ntouched = 0;
-	s->ndet = 0;
 	s->have_dig = 0;
 	s->buf = buf;
 	s->len = len;
 	s->base = s->seen = 0;
-	s->set = lim ? lim->set : VIGIL_SET_STANDARD;
-	s->flags = lim ? lim->flags : 0;
-	s->stop = s->timed_out = 0;
 	s->hits = 0;
 	s->exe_done = 0;
-	s->reason[0] = '\0';
-	s->has_deadline = lim != NULL && lim->max_scan_ms > 0;
-	if (s->has_deadline) {
-		clock_gettime(CLOCK_MONOTONIC, &s->deadline);
-		s->deadline.tv_sec += lim->max_scan_ms / 1000;
-		s->deadline.tv_nsec += (long)(lim->max_scan_ms % 1000) * 1000000;
-		if (s->deadline.tv_nsec >= 1000000000) {
-			s->deadline.tv_sec++;
-			s->deadline.tv_nsec -= 1000000000;
-		}
-	}
+	s->path_off = SCAN_NONAME;
 }
 
-/* time_up - past the deadline? marks the scan stopped */
-static int
-time_up(struct vigil_scanner *s)
+/* scan_time_up - past the deadline? marks the request stopped */
+int
+scan_time_up(struct vigil_scanner *s)
 {
 	struct timespec	 now;
 
 	if (!s->has_deadline)
 		return 0;
+	if (s->timed_out)
+		return 1;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (now.tv_sec > s->deadline.tv_sec ||
 	    (now.tv_sec == s->deadline.tv_sec &&
 	    now.tv_nsec >= s->deadline.tv_nsec)) {
-		s->timed_out = s->stop = 1;
+		s->timed_out = s->stop = s->halt = 1;
 		return 1;
 	}
 	return 0;
+}
+
+/* intern - copy a string into the request's names; SCAN_NONAME on ENOMEM */
+static size_t
+intern(struct vigil_scanner *s, const char *str, size_t len)
+{
+	size_t	 off = s->names.len;
+
+	if (strbuf_append(&s->names, str, len) == -1 ||
+	    strbuf_addc(&s->names, '\0') == -1) {
+		s->names.len = off;
+		return SCAN_NONAME;
+	}
+	return off;
+}
+
+/* det_slot - room for one more detection, with the object's names */
+static struct vigil_detection *
+det_slot(struct vigil_scanner *s)
+{
+	struct vigil_detection *nd;
+	struct det_names *nn;
+	size_t	 ncap;
+
+	if (s->ndet == s->capdet) {
+		ncap = s->capdet ? s->capdet * 2 : 8;
+		if (ncap > 100000)
+			return NULL;	/* a hostile archive; enough */
+		if ((nd = realloc(s->det, ncap * sizeof(*nd))) == NULL)
+			return NULL;
+		s->det = nd;
+		if ((nn = realloc(s->dn, ncap * sizeof(*nn))) == NULL)
+			return NULL;
+		s->dn = nn;
+		s->capdet = ncap;
+	}
+	if (s->path_off == SCAN_NONAME && s->pathlen > 0)
+		s->path_off = intern(s, s->path, s->pathlen);
+	s->dn[s->ndet].object = s->pathlen > 0 ? s->path_off : SCAN_NONAME;
+	s->dn[s->ndet].reason = SCAN_NONAME;
+	s->dn[s->ndet].top = s->top;
+	nd = &s->det[s->ndet];
+	memset(nd, 0, sizeof(*nd));
+	return nd;
+}
+
+/*
+ * scan_status - record a status without a threat (CORRUPTED, PROTECTED,
+ * ERROR) for the object in scan, with its reason
+ */
+void
+scan_status(struct vigil_scanner *s, enum vigil_status st, const char *fmt,
+    ...)
+{
+	struct vigil_detection *d;
+	char	 why[256];
+	va_list	 ap;
+	int	 n;
+
+	if ((d = det_slot(s)) == NULL)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n >= sizeof(why))
+		n = sizeof(why) - 1;
+	d->status = st;
+	s->dn[s->ndet].reason = intern(s, why, (size_t)n);
+	s->ndet++;
 }
 
 /* add_det - record a detection by signature index */
@@ -192,19 +279,12 @@ static int
 add_det(struct vigil_scanner *s, uint32_t sig)
 {
 	const struct img_view *v = &s->e->v;
-	struct vigil_detection *nd;
+	struct vigil_detection *d;
 
-	if (s->ndet == s->capdet) {
-		size_t	 ncap = s->capdet ? s->capdet * 2 : 8;
-
-		if ((nd = realloc(s->det, ncap * sizeof(*nd))) == NULL)
-			return -1;
-		s->det = nd;
-		s->capdet = ncap;
-	}
-	s->det[s->ndet].status = (enum vigil_status)v->sig[sig].status;
-	s->det[s->ndet].threat = v->str + v->sig[sig].name;
-	s->det[s->ndet].object = "";
+	if ((d = det_slot(s)) == NULL)
+		return -1;
+	d->status = (enum vigil_status)v->sig[sig].status;
+	d->threat = v->str + v->sig[sig].name;
 	s->ndet++;
 	if (!(s->flags & VIGIL_SCAN_ALLMATCH))
 		s->stop = 1;
@@ -230,6 +310,8 @@ target_match(struct vigil_scanner *s, int target)
 
 	if (target <= 0)
 		return 1;
+	if (target == 4)
+		return s->kind == K_MAIL || s->kind == K_MBOX;
 	t = need_exe(s)->type;
 	return (target == 1 && t == EXE_PE) || (target == 6 && t == EXE_ELF) ||
 	    (target == 9 && t == EXE_MACHO);
@@ -378,7 +460,7 @@ on_hit(unsigned int id, unsigned long long from, unsigned long long to,
 	(void)flags;
 	if (end <= s->seen || id >= v->nlit)
 		return 0;
-	if ((++s->hits & 1023) == 0 && time_up(s))
+	if ((++s->hits & 1023) == 0 && scan_time_up(s))
 		return 1;
 	m = &v->litmap[id];
 	for (k = 0; k < m->count && !s->stop; k++) {
@@ -587,40 +669,92 @@ allowed(struct vigil_scanner *s)
 	    s->len, s, 0));
 }
 
-/* result_fill - summarise the detections */
-static void
-result_fill(struct vigil_scanner *s, struct vigil_result *res)
+/* scan_result - summarise the request's detections */
+void
+scan_result(struct vigil_scanner *s, struct vigil_result *res)
 {
+	const char *base = s->names.data;
 	size_t	 i;
 
 	memset(res, 0, sizeof(*res));
 	res->status = VIGIL_CLEAN;
-	for (i = 0; i < s->ndet; i++)
+	for (i = 0; i < s->ndet; i++) {
+		s->det[i].object = s->dn[i].object != SCAN_NONAME && base ?
+		    base + s->dn[i].object : "";
+		s->det[i].reason = s->dn[i].reason != SCAN_NONAME && base ?
+		    base + s->dn[i].reason : NULL;
 		if (s->det[i].status > res->status)
 			res->status = s->det[i].status;
-	if (s->ndet > 0)
-		res->threat = s->det[0].threat;
-	else if (s->reason[0] != '\0') {
+		if (res->threat == NULL && s->det[i].threat != NULL)
+			res->threat = s->det[i].threat;
+	}
+	if (res->status < VIGIL_WARNING)
+		for (i = 0; i < s->ndet && res->reason == NULL; i++)
+			if (s->det[i].status == res->status)
+				res->reason = s->det[i].reason;
+	if (s->ndet == 0 && s->reason[0] != '\0') {
 		res->status = VIGIL_STATUS_ERROR;
 		res->reason = s->reason;
 	}
 	res->ndet = (unsigned)s->ndet;
 	res->det = s->det;
-	res->bytes = s->len;
+	res->bytes = s->scanned;
+	res->objects = s->nobj;
 }
 
-/* too_big - an object over MaxFileSize is ERROR, not scanned */
-static int
-too_big(struct vigil_scanner *s, const struct vigil_limits *lim, size_t len,
+/*
+ * scan_object - scan one object of the request (the three phases), then,
+ * when it is a container, its members
+ */
+void
+scan_object(struct vigil_scanner *s, const uint8_t *buf, size_t len)
+{
+	size_t	 first = s->ndet, scanlen = len;
+
+	if (s->stop)
+		return;
+	object_begin(s, buf, len);
+	s->nobj++;
+	if (s->depth == 0)
+		s->scanned += len;
+	s->kind = container_kind(buf, len);
+	if (s->lim.max_scan_size > 0 && len > s->lim.max_scan_size)
+		scanlen = (size_t)s->lim.max_scan_size;
+	if (phase_hash(s) == -1) {
+		scan_status(s, VIGIL_STATUS_ERROR, "out of memory");
+		return;
+	}
+	if (!s->stop && !scan_time_up(s) && phase_body(s, scanlen) == -1) {
+		scan_status(s, VIGIL_STATUS_ERROR, "prefilter failed");
+		return;
+	}
+	if (!s->stop && !scan_time_up(s))
+		phase_logical(s);
+	if ((s->ndet > first || s->kind != K_PLAIN) && allowed(s)) {
+		s->ndet = first;
+		s->stop = s->timed_out;
+		return;
+	}
+	if (!s->stop && (s->kind != K_PLAIN ||
+	    (s->depth == 0 && (s->flags & VIGIL_SCAN_DEFLATE))))
+		container_scan(s, buf, len);
+}
+
+/* scan_mem - the request on an object in memory */
+static enum vigil_err
+scan_mem(struct vigil_scanner *s, const uint8_t *buf, size_t len,
     struct vigil_result *res)
 {
-	if (lim == NULL || lim->max_file_size == 0 || len <= lim->max_file_size)
-		return 0;
-	scan_begin(s, NULL, 0, lim);
-	snprintf(s->reason, sizeof(s->reason),
-	    "size limit exceeded (MaxFileSize)");
-	result_fill(s, res);
-	return 1;
+	if (s->lim.max_file_size > 0 && len > s->lim.max_file_size)
+		scan_status(s, VIGIL_STATUS_ERROR,
+		    "size limit exceeded (MaxFileSize)");
+	else
+		scan_object(s, buf, len);
+	if (s->timed_out)
+		scan_status(s, VIGIL_STATUS_ERROR,
+		    "time limit exceeded (MaxScanTime)");
+	scan_result(s, res);
+	return VIGIL_OK;
 }
 
 /* vigil_scan_buffer - scan one object held in memory */
@@ -628,28 +762,10 @@ enum vigil_err
 vigil_scan_buffer(struct vigil_scanner *s, const void *buf, size_t len,
     const struct vigil_limits *lim, struct vigil_result *res)
 {
-	size_t	 scanlen = len;
-
 	if (s == NULL || res == NULL || (buf == NULL && len > 0))
 		return VIGIL_EARG;
-	if (too_big(s, lim, len, res))
-		return VIGIL_OK;
-	scan_begin(s, buf, len, lim);
-	if (lim != NULL && lim->max_scan_size > 0 && len > lim->max_scan_size)
-		scanlen = (size_t)lim->max_scan_size;
-	if (phase_hash(s) == -1)
-		return VIGIL_ENOMEM;
-	if (!s->stop && !time_up(s) && phase_body(s, scanlen) == -1)
-		return VIGIL_EINTERNAL;
-	if (!s->stop && !time_up(s))
-		phase_logical(s);
-	if (s->ndet > 0 && allowed(s))
-		s->ndet = 0;
-	if (s->timed_out && s->ndet == 0)
-		snprintf(s->reason, sizeof(s->reason),
-		    "time limit exceeded (MaxScanTime)");
-	result_fill(s, res);
-	return VIGIL_OK;
+	scan_request_begin(s, lim);
+	return scan_mem(s, buf != NULL ? buf : (const void *)"", len, res);
 }
 
 /* read_all - read a non-regular fd into memory, capped */
@@ -686,38 +802,77 @@ static enum vigil_err
 scan_error(struct vigil_scanner *s, struct vigil_result *res,
     const char *what, int err)
 {
-	scan_begin(s, NULL, 0, NULL);
 	snprintf(s->reason, sizeof(s->reason), "%s: %s", what, strerror(err));
-	result_fill(s, res);
+	scan_result(s, res);
 	return VIGIL_OK;
 }
 
-/*
- * scan_small - read a small regular file into the scanner's buffer:
- * cheaper than mapping it (no page faults, no unmap), and a file that
- * shrinks meanwhile is just shorter.
- */
-static enum vigil_err
-scan_small(struct vigil_scanner *s, int fd, size_t len,
-    const struct vigil_limits *lim, struct vigil_result *res)
+/* pread_all - read len bytes of a regular file from offset 0; got < len
+ * when it shrank meanwhile */
+static int
+pread_all(int fd, uint8_t *p, size_t len, size_t *got)
 {
-	size_t	 got = 0;
 	ssize_t	 r;
 
-	if (s->rbuf == NULL && (s->rbuf = malloc(SCAN_SMALL)) == NULL)
-		return VIGIL_ENOMEM;
-	while (got < len) {
-		r = pread(fd, s->rbuf + got, len - got, (off_t)got);
+	*got = 0;
+	while (*got < len) {
+		r = pread(fd, p + *got, len - *got, (off_t)*got);
 		if (r == 0)
 			break;
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			return scan_error(s, res, "read", errno);
+			return -1;
 		}
-		got += (size_t)r;
+		*got += (size_t)r;
 	}
-	return vigil_scan_buffer(s, s->rbuf, got, lim, res);
+	return 0;
+}
+
+/*
+ * scan_read_fd - read a whole object into a malloc'ed buffer, up to cap
+ * bytes (0: SCAN_MAXREAD); *toobig when there was more.  -1 with errno.
+ */
+int
+scan_read_fd(struct vigil_scanner *s, int fd, uint64_t cap, uint8_t **out,
+    size_t *outlen, int *toobig)
+{
+	struct stat	 st;
+	uint8_t		*p;
+	size_t		 len;
+
+	(void)s;
+	*toobig = 0;
+	if (cap == 0 || cap > SCAN_MAXREAD)
+		cap = SCAN_MAXREAD;
+	if (fstat(fd, &st) == -1)
+		return -1;
+	if (S_ISDIR(st.st_mode)) {
+		errno = EISDIR;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		if (read_all(fd, (size_t)cap, out, outlen) == -1) {
+			if (errno == E2BIG)
+				*toobig = 1;
+			return -1;
+		}
+		return 0;
+	}
+	if ((uint64_t)st.st_size > cap) {
+		*toobig = 1;
+		errno = E2BIG;
+		return -1;
+	}
+	len = (size_t)st.st_size;
+	if ((p = malloc(len + 1)) == NULL)
+		return -1;
+	if (pread_all(fd, p, len, outlen) == -1) {
+		free(p);
+		return -1;
+	}
+	*out = p;
+	return 0;
 }
 
 /* vigil_scan_fd - scan a file descriptor from offset 0 */
@@ -727,36 +882,46 @@ vigil_scan_fd(struct vigil_scanner *s, int fd, const struct vigil_limits *lim,
 {
 	struct stat	 st;
 	uint8_t		*p;
-	size_t		 len, cap = SCAN_MAXREAD;
+	size_t		 len, got, cap = SCAN_MAXREAD;
 	enum vigil_err	 rc;
 
 	if (s == NULL || res == NULL || fd < 0)
 		return VIGIL_EARG;
+	scan_request_begin(s, lim);
 	if (fstat(fd, &st) == -1)
 		return scan_error(s, res, "stat", errno);
 	if (S_ISREG(st.st_mode)) {
 		len = (size_t)st.st_size;
-		if (too_big(s, lim, len, res))
-			return VIGIL_OK;
+		if (s->lim.max_file_size > 0 && len > s->lim.max_file_size)
+			return scan_mem(s, NULL, len, res);
 		if (len == 0)
-			return vigil_scan_buffer(s, "", 0, lim, res);
-		if (len <= SCAN_SMALL)
-			return scan_small(s, fd, len, lim, res);
+			return scan_mem(s, (const uint8_t *)"", 0, res);
+		if (len <= SCAN_SMALL) {
+			if (s->rbuf == NULL &&
+			    (s->rbuf = malloc(SCAN_SMALL)) == NULL)
+				return VIGIL_ENOMEM;
+			if (pread_all(fd, s->rbuf, len, &got) == -1)
+				return scan_error(s, res, "read", errno);
+			return scan_mem(s, s->rbuf, got, res);
+		}
 		p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (p == MAP_FAILED)
 			return scan_error(s, res, "map", errno);
 		(void)madvise(p, len, MADV_SEQUENTIAL);
-		rc = vigil_scan_buffer(s, p, len, lim, res);
+		rc = scan_mem(s, p, len, res);
 		munmap(p, len);
 		return rc;
 	}
 	if (S_ISDIR(st.st_mode))
 		return scan_error(s, res, "scan", EISDIR);
-	if (lim != NULL && lim->max_file_size > 0 && lim->max_file_size < cap)
-		cap = (size_t)lim->max_file_size;
-	if (read_all(fd, cap, &p, &len) == -1)
+	if (s->lim.max_file_size > 0 && s->lim.max_file_size < cap)
+		cap = (size_t)s->lim.max_file_size;
+	if (read_all(fd, cap, &p, &len) == -1) {
+		if (errno == E2BIG && s->lim.max_file_size > 0)
+			return scan_mem(s, NULL, (size_t)cap + 1, res);
 		return scan_error(s, res, "read", errno);
-	rc = vigil_scan_buffer(s, p, len, lim, res);
+	}
+	rc = scan_mem(s, p, len, res);
 	free(p);
 	return rc;
 }
@@ -771,8 +936,10 @@ vigil_scan_path(struct vigil_scanner *s, const char *path,
 
 	if (s == NULL || path == NULL || res == NULL)
 		return VIGIL_EARG;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
+		scan_request_begin(s, lim);
 		return scan_error(s, res, "open", errno);
+	}
 	rc = vigil_scan_fd(s, fd, lim, res);
 	close(fd);
 	return rc;
