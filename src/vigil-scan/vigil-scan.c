@@ -21,14 +21,16 @@
 
 #include "config.h"
 #include "cfg.h"
+#include "fcache.h"
 #include "log.h"
+#include "qstore.h"
 #include "vigil-scan.h"
 
 enum {
 	OPT_JSON = 256, OPT_NOSUMMARY, OPT_LISTTHREATS, OPT_CACHEDIR,
 	OPT_NOCACHE, OPT_SET, OPT_EXCLDIR, OPT_EXCLMASK, OPT_ALLMATCH,
 	OPT_LENIENT, OPT_SHOWOK, OPT_NORECURSE, OPT_RECURSE, OPT_APPEND,
-	OPT_VERSION
+	OPT_VERSION, OPT_CURE, OPT_NOICHECK, OPT_ICHECKDIR
 };
 
 static const struct option long_opts[] = {
@@ -53,6 +55,15 @@ static const struct option long_opts[] = {
 	{ "lenient",		no_argument,	   NULL, OPT_LENIENT },
 	{ "recursive",		no_argument,	   NULL, OPT_RECURSE },
 	{ "no-recursive",	no_argument,	   NULL, OPT_NORECURSE },
+	{ "local",		no_argument,	   NULL, 'l' },
+	{ "all-local",		no_argument,	   NULL, 'a' },
+	{ "action",		required_argument, NULL, 'i' },
+	{ "enable",		required_argument, NULL, 'e' },
+	{ "mode",		required_argument, NULL, 'm' },
+	{ "list-status",	required_argument, NULL, 'p' },
+	{ "cure",		no_argument,	   NULL, OPT_CURE },
+	{ "no-icheck",		no_argument,	   NULL, OPT_NOICHECK },
+	{ "icheck-dir",		required_argument, NULL, OPT_ICHECKDIR },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -60,12 +71,18 @@ static const struct option long_opts[] = {
 
 struct cli {
 	const char	*config, *dbdir, *listfile, *report, *cachedir, *set;
+	const char	*icheckdir;
 	int		 threads, append, verbose, list_threats, lenient;
-	int		 json, no_summary, show_ok, allmatch;
+	int		 json, no_summary, show_ok, allmatch, all_local;
 	int		 nocache, recursive;	/* -1: from the configuration */
+	int		 local, cure, icheck, imode, flags, heuristic;
+	const char	*lists[VS_NSTATUS];
 	const char	**xdirs, **xmasks;
 	size_t		 nxdirs, nxmasks;
 };
+
+static unsigned	opt_flags(const struct cfg *);
+static void	load_rules(struct vs *, const struct cfg *);
 
 /* usage - print the options and exit */
 static void __attribute__((noreturn))
@@ -92,6 +109,20 @@ usage(int status)
 "      --no-recursive    do not descend into directories\n"
 "      --allmatch        report every matching signature\n"
 "      --lenient         skip malformed database lines\n"
+"  -R, -r                recursive (the default) / not recursive\n"
+"  -l, --local           do not descend into network or pseudo file systems\n"
+"  -a, --all-local       scan every local mounted file system\n"
+"  -i0..3, --action N    0 report only; 1 cure; 2 cure, else remove the file;\n"
+"                        3 cure, else remove the file, containers included\n"
+"      --cure            cure infected files ([scanner.options] Cure)\n"
+"  -e[PASBME]            look into: P packed, A archives, S self-extracting\n"
+"                        archives, B mailboxes, M mail; E heuristics\n"
+"  -mC[y|n]              verdict cache (iChecker) on (y) or off (n)\n"
+"      --no-icheck       the same as -mCn\n"
+"      --icheck-dir DIR  where the verdict cache lives ([path] CachePath)\n"
+"  -pX FILE              list objects of status X in FILE: i infected,\n"
+"                        s suspicious, w warning, c corrupted, p protected,\n"
+"                        e error, u cured (e.g. -pi/tmp/infected.lst)\n"
 "Exit status: 0 nothing found, 1 threats found, 2 errors.\n");
 	exit(status);
 }
@@ -108,6 +139,70 @@ add_item(const char ***list, size_t *n, const char *s)
 	*list = nl;
 }
 
+/* parse_enable - -e[PASBME]: what to look into; the rest is off */
+static void
+parse_enable(struct cli *cli, const char *arg)
+{
+	static const char letters[] = "PASBME";
+	static const unsigned flag[] = { VIGIL_SCAN_PACKED,
+	    VIGIL_SCAN_ARCHIVES, VIGIL_SCAN_SFX, VIGIL_SCAN_MAILBASES,
+	    VIGIL_SCAN_MAILPLAIN, 0 };
+	const char *p, *q;
+
+	cli->flags = 0;
+	cli->heuristic = 0;
+	for (p = arg; *p != '\0'; p++) {
+		if ((q = strchr(letters, *p)) == NULL)
+			log_fatalx("-e: '%c' is not one of P A S B M E", *p);
+		if (*q == 'E')
+			cli->heuristic = 1;
+		else
+			cli->flags |= (int)flag[q - letters];
+	}
+}
+
+/* parse_list - -pX FILE (or -pXFILE): a list file for status X */
+static void
+parse_list(struct cli *cli, const char *arg)
+{
+	static const char letters[] = "uecpwsi";
+	static const enum vigil_status st[] = { VIGIL_CURED,
+	    VIGIL_STATUS_ERROR, VIGIL_CORRUPTED, VIGIL_PROTECTED,
+	    VIGIL_WARNING, VIGIL_SUSPICIOUS, VIGIL_INFECTED };
+	const char *q;
+
+	if (arg[0] == '\0' || (q = strchr(letters, arg[0])) == NULL)
+		log_fatalx("-p: a status letter (i s w c p e u) and a file");
+	if (arg[1] == '\0')
+		log_fatalx("-p%c: which file?", arg[0]);
+	cli->lists[st[q - letters]] = arg + 1;
+}
+
+/*
+ * normalise_argv - the guides' printed command lines carry typographic
+ * dashes ("\u2013qR") and a Cyrillic o ("-\u043efile"); read them as the
+ * ASCII they stand for, so a command pasted from the guide runs
+ */
+static void
+normalise_argv(int argc, char **argv)
+{
+	char	*a;
+	int	 i;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strncmp(a, "\xe2\x80\x93", 3) == 0 ||
+		    strncmp(a, "\xe2\x80\x94", 3) == 0) {
+			a[0] = '-';
+			memmove(a + 1, a + 3, strlen(a + 3) + 1);
+		}
+		if (a[0] == '-' && strncmp(a + 1, "\xd0\xbe", 2) == 0) {
+			a[1] = 'o';
+			memmove(a + 2, a + 3, strlen(a + 3) + 1);
+		}
+	}
+}
+
 /* parse_args - the command line into cli; returns the first path index */
 static int
 parse_args(int argc, char **argv, struct cli *cli)
@@ -115,10 +210,33 @@ parse_args(int argc, char **argv, struct cli *cli)
 	int	 ch;
 	char	*end;
 
-	cli->recursive = cli->nocache = -1;
-	while ((ch = getopt_long(argc, argv, "c:d:j:@:o:qvh", long_opts,
-	    NULL)) != -1) {
+	cli->recursive = cli->nocache = cli->cure = cli->icheck = -1;
+	cli->imode = cli->flags = cli->heuristic = -1;
+	while ((ch = getopt_long(argc, argv, "c:d:j:@:o:qvhRrlai:e:m:p:",
+	    long_opts, NULL)) != -1) {
 		switch (ch) {
+		case 'R': cli->recursive = 1; break;
+		case 'r': cli->recursive = 0; break;
+		case 'l': cli->local = 1; break;
+		case 'a': cli->all_local = 1; break;
+		case 'i':
+			if (optarg[0] < '0' || optarg[0] > '3' ||
+			    optarg[1] != '\0')
+				log_fatalx("-i: 0, 1, 2 or 3");
+			cli->imode = optarg[0] - '0';
+			break;
+		case 'e': parse_enable(cli, optarg); break;
+		case 'm':
+			if (optarg[0] != 'C' || (optarg[1] != '\0' &&
+			    optarg[1] != 'y' && optarg[1] != 'n') ||
+			    (optarg[1] != '\0' && optarg[2] != '\0'))
+				log_fatalx("-m: C, Cy or Cn");
+			cli->icheck = optarg[1] != 'n';
+			break;
+		case 'p': parse_list(cli, optarg); break;
+		case OPT_CURE: cli->cure = 1; break;
+		case OPT_NOICHECK: cli->icheck = 0; break;
+		case OPT_ICHECKDIR: cli->icheckdir = optarg; break;
 		case 'c': cli->config = optarg; break;
 		case 'd': cli->dbdir = optarg; break;
 		case 'j':
@@ -213,12 +331,25 @@ apply_config(struct vs *vs, const struct cfg *c, const struct cli *cli)
 	vs->lim.max_ratio = (unsigned)cfg_int(c, "scanner.options", NULL,
 	    "MaxRatio");
 	vs->lim.flags = cli->allmatch ? VIGIL_SCAN_ALLMATCH : 0;
+	if (cli->flags >= 0)
+		vs->lim.flags |= (unsigned)cli->flags;
+	else
+		vs->lim.flags |= opt_flags(c);
 	set = cli->set ? cli->set : cfg_str(c, "scanner.options", NULL,
 	    "DatabaseSet");
 	if ((s = (int)vigil_dbset_parse(set)) < 0)
 		log_fatalx("--set: '%s' is not standard, extended or paranoid",
 		    set);
 	vs->lim.set = (enum vigil_dbset)s;
+	if (cli->heuristic == 1)
+		vs->lim.set = VIGIL_SET_PARANOID;
+	vs->imode = cli->imode;
+	vs->cure = cli->imode >= 1 || cli->cure == 1 || (cli->imode != 0 &&
+	    cfg_bool(c, "scanner.options", NULL, "Cure"));
+	vs->local_only = cli->local || cfg_bool(c, "scanner.options", NULL,
+	    "LocalFS");
+	vs->exec_timeout = 60;
+	load_rules(vs, c);
 	vs->nexclude_dirs = cfg_list(c, "scanner.options", NULL, "ExcludeDir",
 	    &vs->exclude_dirs);
 	vs->nexclude_masks = cfg_list(c, "scanner.options", NULL,
@@ -231,6 +362,160 @@ apply_config(struct vs *vs, const struct cfg *c, const struct cli *cli)
 		vs->exclude_masks = cli->xmasks;
 		vs->nexclude_masks = cli->nxmasks;
 	}
+}
+
+/* opt_flags - [scanner.options] Archives, SelfExtArchives, ... */
+static unsigned
+opt_flags(const struct cfg *c)
+{
+	static const struct {
+		const char	*key;
+		unsigned	 flag;
+	} keys[] = {
+		{ "Archives", VIGIL_SCAN_ARCHIVES },
+		{ "SelfExtArchives", VIGIL_SCAN_SFX },
+		{ "MailBases", VIGIL_SCAN_MAILBASES },
+		{ "MailPlain", VIGIL_SCAN_MAILPLAIN },
+		{ "Packed", VIGIL_SCAN_PACKED },
+	};
+	unsigned f = 0;
+	size_t	 i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (cfg_bool(c, "scanner.options", NULL, keys[i].key))
+			f |= keys[i].flag;
+	return f;
+}
+
+/* load_rules - [scanner.object] and [scanner.container] On* rules */
+static void
+load_rules(struct vs *vs, const struct cfg *c)
+{
+	static const struct {
+		const char		*key;
+		enum vigil_status	 st;
+	} keys[] = {
+		{ "OnInfected", VIGIL_INFECTED },
+		{ "OnSuspicious", VIGIL_SUSPICIOUS },
+		{ "OnWarning", VIGIL_WARNING },
+		{ "OnCorrupted", VIGIL_CORRUPTED },
+		{ "OnProtected", VIGIL_PROTECTED },
+		{ "OnError", VIGIL_STATUS_ERROR },
+		{ "OnCured", VIGIL_CURED },
+	};
+	static const char *const sect[] = { "scanner.object",
+	    "scanner.container" };
+	struct act_list	*to;
+	const char	*text;
+	char		 err[256];
+	size_t		 i, k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			to = k == 0 ? &vs->obj[keys[i].st] :
+			    &vs->cont[keys[i].st];
+			text = cfg_str(c, sect[k], NULL, keys[i].key);
+			if (act_parse(text ? text : ACT_DEFAULT_RULE, to, err,
+			    sizeof(err)) == -1)
+				log_fatalx("%s:%d: [%s] %s: %s",
+				    cfg_filename(c) ? cfg_filename(c) :
+				    "defaults", cfg_lineno(c, sect[k], NULL,
+				    keys[i].key), sect[k], keys[i].key, err);
+		}
+}
+
+/* rules_want - does any rule use the action kind? */
+static int
+rules_want(const struct vs *vs, enum act_kind kind)
+{
+	size_t	 i;
+
+	for (i = 0; i < VS_NSTATUS; i++)
+		if (act_has(&vs->obj[i], kind) || act_has(&vs->cont[i], kind))
+			return 1;
+	return 0;
+}
+
+/* scanner_path - [scanner.path] KEY, else [path] KEY; NULL when empty */
+static const char *
+scanner_path(const struct cfg *c, const char *key)
+{
+	const char *p = cfg_str(c, "scanner.path", NULL, key);
+
+	if (p == NULL || p[0] == '\0')
+		p = cfg_str(c, "path", NULL, key);
+	return p != NULL && p[0] != '\0' ? p : NULL;
+}
+
+/* open_stores - BackupPath when set; the quarantine when a rule uses it */
+static void
+open_stores(struct vs *vs, const struct cfg *c)
+{
+	const char	*p;
+	char		 err[512];
+
+	pthread_mutex_init(&vs->qlock, NULL);
+	if ((p = scanner_path(c, "BackupPath")) != NULL &&
+	    qstore_open(p, &vs->backup, err, sizeof(err)) == -1)
+		log_fatalx("BackupPath: %s", err);
+	if (rules_want(vs, ACT_QUARANTINE) &&
+	    (p = scanner_path(c, "QuarantinePath")) != NULL &&
+	    qstore_open(p, &vs->quar, err, sizeof(err)) == -1)
+		log_fatalx("QuarantinePath: %s", err);
+}
+
+/* open_lists - -pX FILE */
+static void
+open_lists(struct vs *vs, const struct cli *cli)
+{
+	size_t	 i;
+
+	for (i = 0; i < VS_NSTATUS; i++)
+		if (cli->lists[i] != NULL &&
+		    (vs->lists[i] = fopen(cli->lists[i], "w")) == NULL)
+			log_fatal("%s", cli->lists[i]);
+}
+
+/*
+ * open_icheck - the verdict cache, one file per user and set of paths
+ * scanned, bound to the database version and the scan options
+ */
+static void
+open_icheck(struct vs *vs, const struct cfg *c, const struct cli *cli,
+    char *const *paths, int npaths)
+{
+	const char	*dir;
+	char		 ctx[512], file[4096], *abs;
+	uint64_t	 h = 1469598103934665603ULL;
+	int		 i;
+	const char	*p;
+
+	if (cli->icheck == 0 || (cli->icheck == -1 && !cfg_bool(c,
+	    "scanner.options", NULL, "UseCache")))
+		return;
+	dir = cli->icheckdir ? cli->icheckdir : cli->cachedir ?
+	    cli->cachedir : cfg_str(c, "path", NULL, "CachePath");
+	if (dir == NULL || dir[0] == '\0')
+		return;
+	for (i = 0; i <= npaths; i++) {
+		p = i < npaths ? paths[i] : (cli->listfile ? cli->listfile :
+		    (npaths == 0 ? "." : ""));
+		abs = realpath(p, NULL);
+		for (p = abs ? abs : p; *p != '\0'; p++)
+			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+		h = (h ^ 0xff) * 1099511628211ULL;
+		free(abs);
+	}
+	snprintf(file, sizeof(file), "%s/icheck-%u-%016llx.db", dir,
+	    (unsigned)getuid(), (unsigned long long)h);
+	snprintf(ctx, sizeof(ctx), "%s set=%d flags=%u fs=%llu ss=%llu "
+	    "rec=%u files=%u ratio=%u ms=%u", vigil_engine_version(vs->engine),
+	    (int)vs->lim.set, vs->lim.flags & ~VIGIL_SCAN_ALLMATCH,
+	    (unsigned long long)vs->lim.max_file_size,
+	    (unsigned long long)vs->lim.max_scan_size, vs->lim.max_recursion,
+	    vs->lim.max_files, vs->lim.max_ratio, vs->lim.max_scan_ms);
+	if ((vs->fc = fcache_open(file, ctx)) == NULL)
+		log_fatalx("out of memory");
 }
 
 /* open_report - -o FILE, or [scanner.report] ReportFileName */
@@ -302,6 +587,47 @@ load_engine(const struct cfg *c, const struct cli *cli,
 	return e;
 }
 
+/*
+ * local_mounts - the mount points of local, disk-backed file systems
+ * (and tmpfs outside /dev, /run, /sys, /proc), from /proc/self/mounts
+ */
+static int
+local_mounts(char ***out)
+{
+	static const char *const local[] = { "ext2", "ext3", "ext4", "xfs",
+	    "btrfs", "zfs", "f2fs", "jfs", "reiserfs", "vfat", "exfat",
+	    "ntfs", "ntfs3", "hfsplus", "tmpfs", "overlay", "bcachefs", NULL };
+	FILE	*f;
+	char	*line = NULL, dev[512], mnt[4096], type[64], **v = NULL, **nv;
+	size_t	 cap = 0, i;
+	int	 n = 0;
+
+	if ((f = fopen("/proc/self/mounts", "r")) == NULL)
+		log_fatal("/proc/self/mounts");
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%511s %4095s %63s", dev, mnt, type) != 3)
+			continue;
+		for (i = 0; local[i] != NULL; i++)
+			if (strcmp(type, local[i]) == 0)
+				break;
+		if (local[i] == NULL)
+			continue;
+		if (strcmp(type, "tmpfs") == 0 && (strncmp(mnt, "/dev", 4) == 0 ||
+		    strncmp(mnt, "/run", 4) == 0 || strncmp(mnt, "/sys", 4) == 0 ||
+		    strncmp(mnt, "/proc", 5) == 0))
+			continue;
+		if ((nv = realloc(v, (size_t)(n + 1) * sizeof(*v))) == NULL ||
+		    (nv[n] = strdup(mnt)) == NULL)
+			log_fatalx("out of memory");
+		v = nv;
+		n++;
+	}
+	free(line);
+	fclose(f);
+	*out = v;
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -310,11 +636,14 @@ main(int argc, char **argv)
 	struct cfg	*c;
 	struct vigil_load_report rep;
 	struct timespec	 t0, t1;
-	int		 first, rc;
+	char		**paths = NULL;
+	int		 first, rc, npaths = 0;
+	size_t		 i;
 
 	log_init("vigil-scan", LOG_TO_STDERR, LOG_LVL_INFO);
 	memset(&cli, 0, sizeof(cli));
 	memset(&vs, 0, sizeof(vs));
+	normalise_argv(argc, argv);
 	first = parse_args(argc, argv, &cli);
 	c = load_config(cli.config);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -326,10 +655,21 @@ main(int argc, char **argv)
 	}
 	apply_config(&vs, c, &cli);
 	open_report(&vs, c, &cli);
+	open_stores(&vs, c);
+	open_lists(&vs, &cli);
+	if (cli.all_local) {
+		npaths = local_mounts(&paths);
+		vs.local_only = vs.one_fs = 1;
+	} else {
+		paths = argv + first;
+		npaths = argc - first;
+	}
+	open_icheck(&vs, c, &cli, paths, npaths);
 	pthread_mutex_init(&vs.lock, NULL);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
-	rc = vs_walk(&vs, argv + first, argc - first, cli.listfile) == -1 ?
-	    2 : 0;
+	rc = vs_walk(&vs, paths, npaths, cli.listfile) == -1 ? 2 : 0;
+	if (vs.fc != NULL && fcache_save(vs.fc) == -1)
+		log_warn("verdict cache not saved");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	vs_out_summary(&vs, &rep, (double)(t1.tv_sec - t0.tv_sec) +
 	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
@@ -341,6 +681,20 @@ main(int argc, char **argv)
 	if (vs.report != NULL && fclose(vs.report) == EOF)
 		log_warn("report file");
 	pthread_mutex_destroy(&vs.lock);
+	for (i = 0; i < VS_NSTATUS; i++) {
+		act_list_free(&vs.obj[i]);
+		act_list_free(&vs.cont[i]);
+		if (vs.lists[i] != NULL && fclose(vs.lists[i]) == EOF)
+			log_warn("list file");
+	}
+	fcache_close(vs.fc);
+	qstore_close(vs.quar);
+	qstore_close(vs.backup);
+	if (cli.all_local) {
+		for (i = 0; i < (size_t)npaths; i++)
+			free(paths[i]);
+		free(paths);
+	}
 out:
 	vigil_engine_free(vs.engine);
 	cfg_free(c);

@@ -10,11 +10,21 @@
 #include <stdio.h>
 
 #include "vigil/vigil.h"
+#include "vigil-scan_act.h"
+
+#define VS_NSTATUS	8	/* enum vigil_status values */
+
+struct fcache;
+struct qstore;
+
+enum vs_action { VS_CURED, VS_REMOVED, VS_MOVED, VS_QUARANTINED, VS_NACTION };
 
 struct vs_counts {
 	unsigned long	 dirs, files, infected, suspicious, warning;
 	unsigned long	 corrupted, protected_, errors;
 	uint64_t	 bytes;
+	unsigned long	 cached;		/* skipped: unchanged and clean */
+	unsigned long	 action[VS_NACTION];
 };
 
 struct vs {
@@ -30,6 +40,17 @@ struct vs {
 	const char	*const *exclude_masks;
 	size_t		 nexclude_masks;
 	struct vigil_limits lim;
+	int		 cure;		/* Cure=yes or -i1..3 */
+	int		 imode;		/* -i0..3; -1: not given */
+	int		 local_only;	/* stay on local file systems */
+	int		 one_fs;	/* -a: each mount point alone */
+	unsigned	 exec_timeout;
+	struct act_list	 obj[VS_NSTATUS];	/* [scanner.object] rules */
+	struct act_list	 cont[VS_NSTATUS];	/* [scanner.container] */
+	struct qstore	*quar, *backup;
+	pthread_mutex_t	 qlock;
+	struct fcache	*fc;		/* iChecker, or NULL */
+	FILE		*lists[VS_NSTATUS];	/* -pX FILE */
 	/* engine */
 	struct vigil_engine *engine;
 	/* output */
@@ -42,7 +63,14 @@ struct vs {
 int	 vs_walk(struct vs *, char *const *paths, int npaths,
 	    const char *listfile);
 
+/* vigil-scan_do.c */
+void	 vs_object(struct vs *, struct vigil_scanner *, const char *path);
+
 /* vigil-scan_out.c */
+void	 vs_out_cached(struct vs *, const char *path, uint64_t size);
+void	 vs_note(struct vs *, const char *path, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+void	 vs_count_action(struct vs *, enum vs_action);
 void	 vs_out_result(struct vs *, const char *path,
 	    const struct vigil_result *);
 void	 vs_out_error(struct vs *, const char *path, const char *why);

@@ -91,6 +91,7 @@ count(struct vs *vs, const struct vigil_result *r)
 static void
 format_json(struct strbuf *sb, const char *path, const struct vigil_result *r)
 {
+	const struct vigil_detection *d;
 	unsigned i;
 
 	strbuf_append(sb, "{\"path\":", 8);
@@ -101,12 +102,24 @@ format_json(struct strbuf *sb, const char *path, const struct vigil_result *r)
 		json_str(sb, r->threat);
 	else
 		strbuf_append(sb, "null", 4);
-	if (r->ndet > 1) {
-		strbuf_append(sb, ",\"threats\":[", 12);
+	if (r->ndet > 0) {
+		strbuf_append(sb, ",\"detections\":[", 15);
 		for (i = 0; i < r->ndet; i++) {
-			if (i > 0)
-				strbuf_addc(sb, ',');
-			json_str(sb, r->det[i].threat);
+			d = &r->det[i];
+			strbuf_append(sb, i > 0 ? ",{\"object\":" :
+			    "{\"object\":", i > 0 ? 12 : 11);
+			json_str(sb, d->object);
+			strbuf_printf(sb, ",\"status\":\"%s\"",
+			    vigil_status_name(d->status));
+			if (d->threat != NULL) {
+				strbuf_append(sb, ",\"threat\":", 10);
+				json_str(sb, d->threat);
+			}
+			if (d->reason != NULL) {
+				strbuf_append(sb, ",\"reason\":", 10);
+				json_str(sb, d->reason);
+			}
+			strbuf_addc(sb, '}');
 		}
 		strbuf_addc(sb, ']');
 	}
@@ -114,23 +127,35 @@ format_json(struct strbuf *sb, const char *path, const struct vigil_result *r)
 		strbuf_append(sb, ",\"reason\":", 10);
 		json_str(sb, r->reason);
 	}
-	strbuf_printf(sb, ",\"bytes\":%llu}\n", (unsigned long long)r->bytes);
+	strbuf_printf(sb, ",\"objects\":%u,\"bytes\":%llu}\n", r->objects,
+	    (unsigned long long)r->bytes);
 }
 
-/* format_text - clamscan-shaped lines */
+/* format_text - clamscan-shaped lines, one per detection; a member is
+ * named after its container: "a.zip/b.tar/c.exe: NAME FOUND" */
 static void
 format_text(struct vs *vs, struct strbuf *sb, const char *path,
     const struct vigil_result *r)
 {
+	const struct vigil_detection *d;
 	unsigned i;
 
-	if (r->ndet > 0) {
-		for (i = 0; i < r->ndet; i++) {
-			text_path(sb, path);
-			strbuf_printf(sb, ": %s FOUND\n", r->det[i].threat);
+	for (i = 0; i < r->ndet; i++) {
+		d = &r->det[i];
+		text_path(sb, path);
+		if (d->object[0] != '\0') {
+			strbuf_addc(sb, '/');
+			text_path(sb, d->object);
 		}
-	} else if (r->status == VIGIL_STATUS_ERROR ||
-	    r->status == VIGIL_CORRUPTED || r->status == VIGIL_PROTECTED) {
+		if (d->threat != NULL)
+			strbuf_printf(sb, ": %s FOUND\n", d->threat);
+		else
+			strbuf_printf(sb, ": %s %s\n", d->reason ? d->reason :
+			    "", vigil_status_name(d->status));
+	}
+	if (r->ndet > 0)
+		return;
+	if (r->status != VIGIL_CLEAN) {
 		text_path(sb, path);
 		strbuf_printf(sb, ": %s %s\n", r->reason ? r->reason : "",
 		    vigil_status_name(r->status));
@@ -138,6 +163,69 @@ format_text(struct vs *vs, struct strbuf *sb, const char *path,
 		text_path(sb, path);
 		strbuf_append(sb, ": OK\n", 5);
 	}
+}
+
+/* vs_out_cached - a file skipped as unchanged and clean (iChecker) */
+void
+vs_out_cached(struct vs *vs, const char *path, uint64_t size)
+{
+	struct strbuf	 sb;
+
+	strbuf_init(&sb, 1 << 16);
+	if (vs->json) {
+		strbuf_append(&sb, "{\"path\":", 8);
+		json_str(&sb, path);
+		strbuf_printf(&sb, ",\"status\":\"CLEAN\",\"threat\":null,"
+		    "\"cached\":true,\"bytes\":%llu}\n",
+		    (unsigned long long)size);
+	} else if (vs->show_ok && !vs->quiet) {
+		text_path(&sb, path);
+		strbuf_append(&sb, ": OK (cached)\n", 14);
+	}
+	pthread_mutex_lock(&vs->lock);
+	vs->n.files++;
+	vs->n.cached++;
+	if (sb.len > 0)
+		emit(vs, sb.data);
+	pthread_mutex_unlock(&vs->lock);
+	strbuf_fini(&sb);
+}
+
+/* vs_note - "PATH: what was done" */
+void
+vs_note(struct vs *vs, const char *path, const char *fmt, ...)
+{
+	struct strbuf	 sb;
+	char		 buf[1024];
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	strbuf_init(&sb, 1 << 16);
+	if (vs->json) {
+		strbuf_append(&sb, "{\"path\":", 8);
+		json_str(&sb, path);
+		strbuf_append(&sb, ",\"action\":", 10);
+		json_str(&sb, buf);
+		strbuf_append(&sb, "}\n", 2);
+	} else {
+		text_path(&sb, path);
+		strbuf_printf(&sb, ": %s\n", buf);
+	}
+	pthread_mutex_lock(&vs->lock);
+	emit(vs, sb.data);
+	pthread_mutex_unlock(&vs->lock);
+	strbuf_fini(&sb);
+}
+
+/* vs_count_action - one more file cured, removed, moved, quarantined */
+void
+vs_count_action(struct vs *vs, enum vs_action a)
+{
+	pthread_mutex_lock(&vs->lock);
+	vs->n.action[a]++;
+	pthread_mutex_unlock(&vs->lock);
 }
 
 /* vs_out_result - report one scanned object */
@@ -209,6 +297,18 @@ vs_out_summary(struct vs *vs, const struct vigil_load_report *rep,
 		vs_printf(vs, "Corrupted files: %lu\n", n->corrupted);
 	if (n->protected_)
 		vs_printf(vs, "Protected files: %lu\n", n->protected_);
+	if (n->cached)
+		vs_printf(vs, "Unchanged files skipped (cache): %lu\n",
+		    n->cached);
+	if (n->action[VS_CURED])
+		vs_printf(vs, "Cured files: %lu\n", n->action[VS_CURED]);
+	if (n->action[VS_REMOVED])
+		vs_printf(vs, "Removed files: %lu\n", n->action[VS_REMOVED]);
+	if (n->action[VS_MOVED])
+		vs_printf(vs, "Moved files: %lu\n", n->action[VS_MOVED]);
+	if (n->action[VS_QUARANTINED])
+		vs_printf(vs, "Quarantined files: %lu\n",
+		    n->action[VS_QUARANTINED]);
 	vs_printf(vs, "Total errors: %lu\n"
 	    "Data scanned: %.2f MB\n"
 	    "Time: %.3f sec\n", n->errors, (double)n->bytes / 1e6, seconds);

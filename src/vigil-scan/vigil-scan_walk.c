@@ -10,6 +10,7 @@
  * Special files (devices, FIFOs, sockets) are skipped.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -35,7 +36,40 @@ struct walker {
 	struct vs		*vs;
 	struct wq		 q;
 	struct vigil_scanner	*single;	/* threads == 1 */
+	dev_t			 root_dev;	/* of the path named */
 };
+
+/*
+ * remote_or_pseudo - a file system -l does not descend into: network
+ * file systems, FUSE, and the kernel's pseudo file systems
+ */
+static int
+remote_or_pseudo(const char *path)
+{
+	static const unsigned long magic[] = {
+		0x6969,		/* nfs */	0x517b,		/* smb */
+		0xff534d42,	/* cifs */	0xfe534d42,	/* smb2 */
+		0x65735546,	/* fuse */	0x9fa0,		/* proc */
+		0x62656572,	/* sysfs */	0x1cd1,		/* devpts */
+		0x27e0eb,	/* cgroup */	0x63677270,	/* cgroup2 */
+		0x64626720,	/* debugfs */	0x73636673,	/* securityfs */
+		0x74726163,	/* tracefs */	0xcafe4a11,	/* bpf */
+		0x6165676c,	/* pstore */	0x62656570,	/* configfs */
+		0x19800202,	/* mqueue */	0x958458f6,	/* hugetlbfs */
+		0x187,		/* autofs */	0x42494e4d,	/* binfmt_misc */
+		0x00c36400,	/* ceph */	0x01021997,	/* 9p */
+		0x5346414f,	/* afs */	0x47504653,	/* gpfs */
+	};
+	struct statfs	 sf;
+	size_t		 i;
+
+	if (statfs(path, &sf) == -1)
+		return 0;
+	for (i = 0; i < sizeof(magic) / sizeof(magic[0]); i++)
+		if ((unsigned long)sf.f_type == magic[i])
+			return 1;
+	return 0;
+}
 
 /* wq_push - enqueue a path (takes it); blocks while full */
 static void
@@ -69,20 +103,6 @@ wq_pop(struct wq *q)
 	return p;
 }
 
-/* scan_one - scan a file and report it */
-static void
-scan_one(struct vs *vs, struct vigil_scanner *sc, const char *path)
-{
-	struct vigil_result r;
-	enum vigil_err	 e;
-
-	e = vigil_scan_path(sc, path, &vs->lim, &r);
-	if (e != VIGIL_OK)
-		vs_out_error(vs, path, vigil_strerror(e));
-	else
-		vs_out_result(vs, path, &r);
-}
-
 /* worker - scanning thread */
 static void *
 worker(void *arg)
@@ -94,7 +114,7 @@ worker(void *arg)
 	if ((sc = vigil_scanner_new(w->vs->engine)) == NULL)
 		log_fatalx("out of memory");
 	while ((p = wq_pop(&w->q)) != NULL) {
-		scan_one(w->vs, sc, p);
+		vs_object(w->vs, sc, p);
 		free(p);
 	}
 	vigil_scanner_free(sc);
@@ -108,7 +128,7 @@ submit(struct walker *w, const char *path)
 	char	*p;
 
 	if (w->single != NULL) {
-		scan_one(w->vs, w->single, path);
+		vs_object(w->vs, w->single, path);
 		return;
 	}
 	if ((p = strdup(path)) == NULL)
@@ -164,8 +184,14 @@ walk_entry(struct walker *w, const char *path, int follow)
 		vs_out_error(w->vs, path, strerror(errno));
 		return;
 	}
+	if (follow)
+		w->root_dev = st.st_dev;
 	if (S_ISDIR(st.st_mode)) {
 		if (excluded_dir(w->vs, path))
+			return;
+		if (w->vs->one_fs && !follow && st.st_dev != w->root_dev)
+			return;
+		if (w->vs->local_only && remote_or_pseudo(path))
 			return;
 		if (follow || w->vs->recursive)
 			walk_dir(w, path);
