@@ -3,10 +3,10 @@
  *
  * Line format, as ClamAV documents it:
  *	NAME:TARGET:OFFSET:HEXSIG[:MINFL[:MAXFL]]
- * TARGET 0 (any file), 1 (PE), 6 (ELF) and 9 (Mach-O) are evaluated on
- * the raw object; other targets (normalised HTML and text, mail, ...)
- * need normalisers vigil does not have yet, so such signatures are
- * counted as skipped.  OFFSET is one of the forms off_parse() takes.
+ * TARGET 0 (any file), 1 (PE), 6 (ELF), 9 (Mach-O) and 4 (a mail
+ * message or mbox file, as it is) are evaluated on the raw object; other
+ * targets (normalised HTML and text, PDF, ...) need normalisers vigil
+ * does not have yet, so such signatures are counted as skipped.  OFFSET is one of the forms off_parse() takes.
  * The hex signature is compiled by pattern.c.
  *
  * Also here: the offset parser and the small field helpers every
@@ -147,11 +147,11 @@ bad:
 	return -1;
 }
 
-/* target_ok - can vigil evaluate this target type on raw objects? */
+/* target_ok - can vigil evaluate this target type? (4: mail, as it is) */
 int
 target_ok(long t)
 {
-	return t == 0 || t == 1 || t == 6 || t == 9;
+	return t == 0 || t == 1 || t == 4 || t == 6 || t == 9;
 }
 
 /* db_ndb_line - parse one body signature */
