@@ -316,7 +316,17 @@ archive_open(const uint8_t *buf, size_t len, enum obj_kind kind)
 		for (i = 0; i < NFILTERS; i++)
 			if (filters_ok & (1u << i))
 				(void)filter_fns[i](a);
-		archive_read_support_format_zip(a);
+		/*
+		 * Behind a decompressor, the seekable zip reader's bid
+		 * seeks to the end for the central directory: the whole
+		 * stream would be inflated twice.  A zip is never the
+		 * payload of a gzip in practice; the streaming reader
+		 * still finds one that is.
+		 */
+		if (kind == K_COMPRESSED)
+			archive_read_support_format_zip_streamable(a);
+		else
+			archive_read_support_format_zip(a);
 		archive_read_support_format_7zip(a);
 		archive_read_support_format_rar(a);
 		archive_read_support_format_rar5(a);
