@@ -106,8 +106,9 @@ format_json(struct strbuf *sb, const char *path, const struct vigil_result *r)
 		strbuf_append(sb, ",\"detections\":[", 15);
 		for (i = 0; i < r->ndet; i++) {
 			d = &r->det[i];
-			strbuf_append(sb, i > 0 ? ",{\"object\":" :
-			    "{\"object\":", i > 0 ? 12 : 11);
+			if (i > 0)
+				strbuf_addc(sb, ',');
+			strbuf_append(sb, "{\"object\":", 10);
 			json_str(sb, d->object);
 			strbuf_printf(sb, ",\"status\":\"%s\"",
 			    vigil_status_name(d->status));
@@ -180,7 +181,7 @@ vs_out_cached(struct vs *vs, const char *path, uint64_t size)
 		    (unsigned long long)size);
 	} else if (vs->show_ok && !vs->quiet) {
 		text_path(&sb, path);
-		strbuf_append(&sb, ": OK (cached)\n", 14);
+		strbuf_append(&sb, ": OK\n", 5);
 	}
 	pthread_mutex_lock(&vs->lock);
 	vs->n.files++;
