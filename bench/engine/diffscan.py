@@ -2,11 +2,11 @@
 # diffscan.py - compare clamscan and vigil-scan verdicts on a generated corpus
 #
 #   diffscan.py --manifest DIR/manifest.json --clamscan CLAM.out
-#               [--vigil VIGIL.out] [--vigil-format text|json]
+#               [--vigil VIGIL.out] [--vigil-format text|json] [--root DIR]
 #
 # Reads clamscan's "PATH: NAME FOUND" / "PATH: OK" lines and vigil-scan's
 # output (the same text form, or --json objects), then checks per corpus
-# file:
+# file (per top-level file of a container corpus, see --root):
 #   1. clamscan agrees with the manifest: every planted detection is found
 #      with its name, every near miss and every unplanted file is clean.
 #      A failure here means the generator (or clamscan) is wrong.
@@ -20,6 +20,15 @@
 #   name (the corpus is flat).  A file missing from a scanner's output counts
 #   as a disagreement ("missing"), as does an error line.
 #
+#   Containers (--root DIR, the corpus' files directory): clamscan names
+#   only the top-level file, vigil-scan's text form names the member
+#   ("DIR/a.tar.gz/x.zip/y: NAME FOUND"), so every line is keyed by its
+#   first path component under DIR.  A top-level file is INFECTED (with the
+#   first name reported for it) if any line says FOUND, else it takes the
+#   first CORRUPTED/PROTECTED/ERROR/... status, else it is clean when an OK
+#   line names it (vigil-scan needs --show-ok).  The generated containers
+#   are well-formed, so such a status is a disagreement too.
+#
 # Python 3 standard library only, like the rest of bench/engine.
 
 import argparse
@@ -31,6 +40,8 @@ import sys
 FOUND = re.compile(r"^(.*): (\S+) FOUND$")
 OK = re.compile(r"^(.*): OK$")
 ERR = re.compile(r"^(.*): (.*) ERROR$")
+STATUS = re.compile(r"^(.*): (.*) (ERROR|CORRUPTED|PROTECTED|SUSPICIOUS|"
+                    r"WARNING)$")
 
 
 def norm(name):
@@ -59,6 +70,42 @@ def parse_text(path):
             if m:
                 out.setdefault(os.path.basename(m.group(1)),
                                ("ERROR", m.group(2)))
+    return out
+
+
+def top_key(path, root):
+    """The top-level file a reported path belongs to."""
+    if path.startswith(root):
+        rest = path[len(root):].lstrip("/")
+        if rest:
+            return rest.split("/", 1)[0]
+    return os.path.basename(path)
+
+
+def parse_tree(path, root):
+    """Container corpus: top-level name -> verdict (see DESIGN)."""
+    root = os.path.abspath(root).rstrip("/") + "/"
+    found, status, ok = {}, {}, set()
+    with open(path, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            m = FOUND.match(line)
+            if m:
+                found.setdefault(top_key(m.group(1), root),
+                                 ("INFECTED", norm(m.group(2))))
+                continue
+            m = OK.match(line)
+            if m:
+                ok.add(top_key(m.group(1), root))
+                continue
+            m = STATUS.match(line)
+            if m:
+                status.setdefault(top_key(m.group(1), root),
+                                  ("ERROR", "%s %s" % (m.group(3),
+                                                       m.group(2))))
+    out = {k: ("CLEAN", None) for k in ok}
+    out.update(status)
+    out.update(found)
     return out
 
 
@@ -103,13 +150,19 @@ def main(argv):
     ap.add_argument("--vigil")
     ap.add_argument("--vigil-format", choices=("text", "json"),
                     default="text")
+    ap.add_argument("--root", help="container corpus: key lines by their "
+                    "top-level file under this directory")
     a = ap.parse_args(argv)
     with open(a.manifest) as f:
         man = json.load(f)
     names = [e["name"] for e in man["files"]]
     feature = {p["file"]: p["feature"] for p in man["plants"]}
+    for p in man["plants"]:
+        if p.get("member"):     # container corpus: say where it sits
+            feature[p["file"]] = "%s@%s" % (p["feature"], p["member"])
     expected = man["expected"]
-    clam = parse_text(a.clamscan)
+    clam = parse_tree(a.clamscan, a.root) if a.root else \
+        parse_text(a.clamscan)
 
     gen_bad = []
     for n in names:
@@ -134,8 +187,12 @@ def main(argv):
 
     if not a.vigil:
         return 1 if gen_bad else 0
-    vig = parse_json(a.vigil) if a.vigil_format == "json" \
-        else parse_text(a.vigil)
+    if a.vigil_format == "json":
+        vig = parse_json(a.vigil)
+    elif a.root:
+        vig = parse_tree(a.vigil, a.root)
+    else:
+        vig = parse_text(a.vigil)
     rows = []
     for n in names:
         c, v = clam.get(n), vig.get(n)

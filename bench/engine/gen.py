@@ -1,13 +1,21 @@
 #!/usr/bin/env python3
 # gen.py - deterministic benchmark corpus and ClamAV-format database generator
 #
-# Two sub-commands:
+# Three sub-commands:
 #
 #   gen.py corpus --out DIR --size-mb N [--seed S]
 #       Copies real files of this machine into DIR/files/ (ELF executables and
 #       libraries, text, gzip'ed docs, images, message catalogues, ...), adds
 #       a few synthetic PE32 files, then plants detections into some of the
 #       copies and writes DIR/manifest.json.
+#
+#   gen.py containers --out DIR --size-mb N [--seed S]
+#       The same copies and plants (N MB of members, gzip'ed docs left out),
+#       packed into zip/tar/cpio archives, gzip/bzip2/xz streams, nests of
+#       those, mail (.eml) with base64, quoted-printable and uuencoded
+#       attachments, nested message/rfc822 and mbox files; one planted
+#       member at most per top-level file.  Same manifest shape, keyed by
+#       top-level file, each plant also saying its member path and chain.
 #
 #   gen.py db --out DBDIR --scale 10k|300k|3m --corpus DIR [--seed S]
 #       Writes a ClamAV-shaped database: .hdb .hsb .ndb .ldb .fp .sfp .ign2,
@@ -45,20 +53,35 @@
 #   Corpus filter: files ClamAV would type as something it normalizes or
 #   unpacks (HTML/XML, mail, archives, OLE2, PDF, RTF, SWF, Mach-O/Java,
 #   partition images, ...) are skipped, so a plain byte scanner and clamscan
-#   with parsers off see the same bytes.  PE files are synthesized (a Linux
+#   with parsers off see the same bytes.
+#
+#   Containers: each layer is written with fixed times and names; a plant
+#   only goes where both scanners see the member's exact bytes (never in a
+#   mail text body, which libclamav normalises; size- or digest-bound plants
+#   never quoted-printable, whose libclamav decoding adds a newline), and
+#   allow-listed members only where no enclosing layer exposes them raw
+#   (CHAINS, NEEDS_SAFE, SIZE_BOUND below).  PE files are synthesized (a Linux
 #   machine has few) so the PE offset forms are covered on every machine.
 #
 # Python 3 standard library only, on purpose: the benchmark must run on a
 # bare CI image.
 
 import argparse
+import base64
+import binascii
+import bz2
+import gzip
 import hashlib
+import io
 import json
+import lzma
 import os
 import random
 import re
 import struct
 import sys
+import tarfile
+import zipfile
 
 MB = 1 << 20
 GEN_VERSION = 3
@@ -1122,19 +1145,9 @@ def plant_all(rng, victims, log):
     return plants
 
 
-def cmd_corpus(a):
-    rng = random.Random("corpus:%d:%d" % (a.seed, a.size_mb))
-    total = a.size_mb * MB
-    maxfile = max(256 * 1024, min(16 * MB, total // 60))
-    log = (lambda s: None) if a.quiet else \
-        (lambda s: print(s, file=sys.stderr))
-    out = os.path.abspath(a.out)
-    files_dir = os.path.join(out, "files")
-    if os.path.exists(os.path.join(out, "manifest.json")):
-        os.unlink(os.path.join(out, "manifest.json"))
-    os.makedirs(files_dir, exist_ok=True)
-    for old in os.listdir(files_dir):
-        os.unlink(os.path.join(files_dir, old))
+def build_victims(rng, total, maxfile, log):
+    """Copies of this machine's files plus synthetic PE32 files, about
+    total bytes in all: ([Victim], number of synthetic PE files)."""
     npe = max(12, int(total * 0.01) // (64 * 1024))
     chosen = select_files(rng, total - npe * 64 * 1024, maxfile, log)
     victims = []
@@ -1148,6 +1161,23 @@ def cmd_corpus(a):
                    "synthetic")
         v.pe = info
         victims.append(v)
+    return victims, npe
+
+
+def cmd_corpus(a):
+    rng = random.Random("corpus:%d:%d" % (a.seed, a.size_mb))
+    total = a.size_mb * MB
+    maxfile = max(256 * 1024, min(16 * MB, total // 60))
+    log = (lambda s: None) if a.quiet else \
+        (lambda s: print(s, file=sys.stderr))
+    out = os.path.abspath(a.out)
+    files_dir = os.path.join(out, "files")
+    if os.path.exists(os.path.join(out, "manifest.json")):
+        os.unlink(os.path.join(out, "manifest.json"))
+    os.makedirs(files_dir, exist_ok=True)
+    for old in os.listdir(files_dir):
+        os.unlink(os.path.join(files_dir, old))
+    victims, npe = build_victims(rng, total, maxfile, log)
     plants = plant_all(rng, victims, log)
     entries = []
     for v in victims:
@@ -1172,6 +1202,358 @@ def cmd_corpus(a):
         "(%d detections, %d near misses) -> %s" % (
             len(victims), npe, sum(len(v.data) for v in victims) / MB,
             len(plants), npos, len(plants) - npos, out))
+    return 0
+
+
+# --------------------------------------------------------- containers
+#
+# The container corpus: the same kind of planted files as "corpus", packed
+# into archives, compressed streams and mail.  Each top-level file holds at
+# most one planted member (first-match names compare), anywhere in its
+# nest; the other members are clean copies.  Every layer is written by the
+# Python standard library with fixed times and names, so the same seed
+# gives the same bytes.
+
+FIXED_TIME = 1700000000
+ZIP_TIME = (2023, 11, 14, 22, 13, 20)
+
+# A chain lists the layers from the innermost out.  "safe" chains never
+# expose a member's bytes verbatim in any enclosing layer (bzip2 or base64
+# right around it), which allow-listed members and a FileSize near miss
+# need: a scanner also scans every container's own bytes, where a member
+# allow-listed by its hash, or a size range, would not apply.
+CHAINS = [
+    (("zip",), False), (("zip_stored",), False), (("zip_bz2",), True),
+    (("tar",), False), (("tar", "gz"), False), (("tar", "bz2"), False),
+    (("tar", "xz"), False), (("gz",), False), (("bz2",), True),
+    (("xz",), False), (("zip", "tar", "gz"), False),
+    (("zip", "zip"), False), (("tar", "gz", "zip"), False),
+    (("zip_bz2", "tar", "xz"), True), (("zip", "tar", "bz2"), False),
+    (("tar", "xz", "zip_stored", "tar", "gz"), False),
+    (("eml_b64",), True), (("eml_qp",), False), (("eml_uu",), False),
+    (("eml_b64", "eml_rfc822"), True), (("mbox",), True),
+    (("zip", "eml_b64"), False), (("eml_b64", "zip"), True),
+    (("eml_b64", "eml_rfc822", "mbox"), True),
+    (("tar", "bz2", "eml_b64", "mbox"), False), (("cpio",), False),
+    (("zip", "cpio", "gz"), False),
+]
+# plants whose expectation only holds when the member stays hidden
+NEEDS_SAFE = ("allow_fp_md5", "allow_sfp_sha256", "allow_sfp_sha1",
+              "neg_ldb_filesize")
+# plants that depend on the member's exact size or digest: not carried
+# quoted-printable, because libclamav's decoder ends a decoded QP part with
+# one extra newline (a 29455-byte member comes out as 29456 bytes), which
+# moves EOF and changes the digests
+SIZE_BOUND = NEEDS_SAFE + (
+    "hash_md5", "hash_md5_anysize", "hash_sha1", "hash_sha256",
+    "hash_sha256_anysize", "neg_hash_wrong_size", "offset_eof",
+    "offset_eof_float", "ldb_filesize", "ldb_subsig_offsets")
+SINGLE = ("gz", "bz2", "xz")
+EXT = {"zip": "zip", "zip_stored": "zip", "zip_bz2": "zip", "tar": "tar",
+       "cpio": "cpio",
+       "gz": "gz", "bz2": "bz2", "xz": "xz", "eml_b64": "eml",
+       "eml_qp": "eml", "eml_uu": "eml", "eml_rfc822": "eml",
+       "mbox": "mbox"}
+PEOPLE = ["alice", "bob", "carol", "dave", "erin", "frank", "grace",
+          "heidi", "ivan", "judy", "mallory", "oscar", "peggy", "trent"]
+WORDS = ["report", "invoice", "minutes", "draft", "photos", "backup",
+         "update", "notes", "schedule", "budget", "review", "logs"]
+
+
+def zip_bytes(members, method):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        for name, data in members:
+            zi = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            zi.compress_type = method
+            zi.external_attr = 0o644 << 16
+            z.writestr(zi, data)
+    return b.getvalue()
+
+
+def tar_bytes(members):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w",
+                      format=tarfile.USTAR_FORMAT) as t:
+        for name, data in members:
+            ti = tarfile.TarInfo(name)
+            ti.size, ti.mtime, ti.mode = len(data), FIXED_TIME, 0o644
+            ti.uname = ti.gname = "root"
+            t.addfile(ti, io.BytesIO(data))
+    return b.getvalue()
+
+
+def cpio_bytes(members):
+    """A "newc" (070701) cpio archive; written by hand, the standard
+    library has no cpio writer."""
+    out = bytearray()
+    for i, (name, data) in enumerate(members + [("TRAILER!!!", b"")]):
+        nb = name.encode() + b"\0"
+        trailer = i == len(members)
+        fields = (0 if trailer else i + 1, 0 if trailer else 0o100644,
+                  0, 0, 1, 0 if trailer else FIXED_TIME, len(data), 0, 0,
+                  0, 0, len(nb), 0)
+        out += b"070701" + "".join("%08X" % x for x in fields).encode()
+        out += nb
+        out += b"\0" * (-len(out) % 4)
+        out += data
+        out += b"\0" * (-len(out) % 4)
+    return bytes(out)
+
+
+def mail_date(rng):
+    return "Tue, %d Nov 2023 %02d:%02d:%02d +0000" % (
+        rng.randint(1, 28), rng.randrange(24), rng.randrange(60),
+        rng.randrange(60))
+
+
+def attach(rng, name, data, enc):
+    """One MIME body part (LF line ends)."""
+    if enc == "rfc822":
+        return ("Content-Type: message/rfc822\n"
+                "Content-Disposition: attachment; filename=\"%s\"\n\n" %
+                name).encode() + data.replace(b"\r\n", b"\n")
+    head = ("Content-Type: application/octet-stream; name=\"%s\"\n"
+            "Content-Disposition: attachment; filename=\"%s\"\n" % (
+                name, name))
+    if enc == "b64":
+        body = base64.encodebytes(data)
+        head += "Content-Transfer-Encoding: base64\n\n"
+    else:
+        # binary mode encodes every CR and LF in data, so the only line
+        # ends are soft breaks, which b2a_qp writes as CRLF when the data
+        # starts with a CRLF line: make them all LF like the rest
+        body = binascii.b2a_qp(data, quotetabs=True, istext=False)
+        body = body.replace(b"\r\n", b"\n")
+        head += "Content-Transfer-Encoding: quoted-printable\n\n"
+    return head.encode() + body
+
+
+def mail_bytes(rng, members, enc, crlf):
+    """A multipart/mixed message carrying members as attachments (enc b64,
+    qp or uu; a member ending in .eml goes in as message/rfc822)."""
+    a, b = rng.sample(PEOPLE, 2)
+    bnd = "=_vigil_%016x" % rng.getrandbits(64)
+    subj = "%s %s" % (rng.choice(WORDS), rng.choice(WORDS))
+    hdr = ("Received: from mx%d.example.org (mx.example.org [192.0.2.%d])\n"
+           "\tby mail.example.net with ESMTP id %08X; %s\n"
+           "From: %s <%s@example.org>\nTo: %s <%s@example.net>\n"
+           "Subject: %s\nDate: %s\nMessage-ID: <%016x@example.org>\n"
+           "MIME-Version: 1.0\n"
+           "Content-Type: multipart/mixed; boundary=\"%s\"\n\n"
+           "This is a multi-part message in MIME format.\n\n" % (
+               rng.randint(1, 9), rng.randint(1, 254), rng.getrandbits(32),
+               mail_date(rng), a.capitalize(), a, b.capitalize(), b, subj,
+               mail_date(rng), rng.getrandbits(64), bnd))
+    out = bytearray(hdr.encode())
+    text = "Hello %s,\n\nplease find the %s attached.\n\nRegards,\n%s\n" % (
+        b.capitalize(), subj, a.capitalize())
+    uu = b""
+    if enc == "uu":
+        for name, data in members:
+            uu += ("begin 644 %s\n" % name).encode()
+            for i in range(0, len(data), 45):
+                uu += binascii.b2a_uu(data[i:i + 45], backtick=True)
+            uu += b"`\nend\n\n"
+    out += ("--%s\nContent-Type: text/plain; charset=us-ascii\n"
+            "Content-Transfer-Encoding: 7bit\n\n%s\n" % (bnd, text)).encode()
+    out += uu
+    if enc != "uu":
+        for name, data in members:
+            e = "rfc822" if name.endswith(".eml") else enc
+            out += ("--%s\n" % bnd).encode() + attach(rng, name, data, e)
+            out += b"\n"
+    out += ("--%s--\n" % bnd).encode()
+    out = bytes(out)
+    return out.replace(b"\n", b"\r\n") if crlf else out
+
+
+def mbox_bytes(rng, members):
+    """One message per member (a member that is a message goes in as is),
+    "From " lines between, body lines starting with "From " quoted."""
+    out = bytearray()
+    for name, data in members:
+        if name.endswith(".eml"):
+            msg = data.replace(b"\r\n", b"\n")
+        else:
+            msg = mail_bytes(rng, [(name, data)], "b64", False)
+        msg = re.sub(rb"(?m)^From ", b">From ", msg)
+        out += ("From %s@example.org %s\n" % (
+            rng.choice(PEOPLE), "Tue Nov 14 22:13:20 2023")).encode()
+        out += msg + (b"" if msg.endswith(b"\n") else b"\n") + b"\n"
+    return bytes(out)
+
+
+def wrap(rng, layer, members, outer):
+    """Pack members [(name, data)] into one layer: returns bytes."""
+    if layer == "zip":
+        return zip_bytes(members, zipfile.ZIP_DEFLATED)
+    if layer == "zip_stored":
+        return zip_bytes(members, zipfile.ZIP_STORED)
+    if layer == "zip_bz2":
+        return zip_bytes(members, zipfile.ZIP_BZIP2)
+    if layer == "tar":
+        return tar_bytes(members)
+    if layer == "cpio":
+        return cpio_bytes(members)
+    if layer == "gz":
+        return gzip.compress(members[0][1], 6, mtime=0)
+    if layer == "bz2":
+        return bz2.compress(members[0][1], 9)
+    if layer == "xz":
+        return lzma.compress(members[0][1], preset=6)
+    if layer == "mbox":
+        return mbox_bytes(rng, members)
+    enc = {"eml_b64": "b64", "eml_qp": "qp", "eml_uu": "uu",
+           "eml_rfc822": "b64"}[layer]
+    return mail_bytes(rng, members, enc, outer and rng.random() < 0.5)
+
+
+def member_name(v):
+    """An archive member name: the copy's name, sometimes in a folder."""
+    n = v.name.split("_", 1)[1] if "_" in v.name else v.name
+    return n
+
+
+def build_container(rng, chain, first, pool, stem):
+    """Nest first (a Victim) through chain, adding up to three clean
+    siblings from pool at every multi-member layer.  Returns (name, bytes,
+    path of first inside, members used)."""
+    name = member_name(first)
+    data = bytes(first.data)
+    path = [name]
+    used = [first]
+    for i, layer in enumerate(chain):
+        outer = i == len(chain) - 1
+        if layer in SINGLE:
+            name = name + "." + layer
+            data = wrap(rng, layer, [(path[-1], data)], outer)
+            # a stream has no member names: the inner object is unnamed
+            continue
+        members = [(name, data)]
+        for _ in range(rng.randint(0, 3)):
+            if not pool:
+                break
+            v = pool.pop()
+            used.append(v)
+            d = bytes(v.data)
+            if layer.startswith("zip") or layer in ("tar", "cpio"):
+                if rng.random() < 0.3:
+                    members.append(("dir%d/%s" % (rng.randrange(4),
+                                                  member_name(v)), d))
+                    continue
+            members.append((member_name(v), d))
+        # unique names inside one layer
+        seen, uniq = set(), []
+        for n, d in members:
+            k = 1
+            base = n
+            while n in seen:
+                n, k = "%d-%s" % (k, base), k + 1
+            seen.add(n)
+            uniq.append((n, d))
+        rng.shuffle(uniq)
+        data = wrap(rng, layer, uniq, outer)
+        name = "%s-%d.%s" % (stem, i, EXT[layer])
+        path.insert(0, name)
+    return name, data, "/".join(path[1:]), used
+
+
+VARIANT = {"zip_stored": "zip(stored)", "zip_bz2": "zip(bzip2)",
+           "eml_b64": "eml(base64)", "eml_qp": "eml(qp)",
+           "eml_uu": "eml(uuencode)", "eml_rfc822": "eml(rfc822)"}
+
+
+def chain_name(chain, variants=False):
+    """"zip>tar.gz": the layers from the innermost out; with variants the
+    zip method and mail encoding too."""
+    out = []
+    for layer in chain:
+        e = VARIANT.get(layer, EXT[layer]) if variants else EXT[layer]
+        if layer in SINGLE and out:
+            out[-1] += "." + e
+        else:
+            out.append(e)
+    return ">".join(out)
+
+
+def cmd_containers(a):
+    rng = random.Random("containers:%d:%d" % (a.seed, a.size_mb))
+    total = a.size_mb * MB
+    maxfile = max(128 * 1024, min(4 * MB, total // 80))
+    log = (lambda s: None) if a.quiet else \
+        (lambda s: print(s, file=sys.stderr))
+    out = os.path.abspath(a.out)
+    files_dir = os.path.join(out, "files")
+    if os.path.exists(os.path.join(out, "manifest.json")):
+        os.unlink(os.path.join(out, "manifest.json"))
+    os.makedirs(files_dir, exist_ok=True)
+    for old in os.listdir(files_dir):
+        os.unlink(os.path.join(files_dir, old))
+    victims, npe = build_victims(rng, total, maxfile, log)
+    # gzip'ed docs would be unpacked into text nobody checked: leave out
+    victims = [v for v in victims if v.category != "gz"]
+    plants = plant_all(rng, victims, log)
+    by_file = {p["file"]: p for p in plants}
+    planted = [v for v in victims if v.used]
+    pool = [v for v in victims if not v.used]
+    rng.shuffle(pool)
+    tops = []               # (chain, first victim)
+    for v in planted:
+        f = by_file[v.name]["feature"]
+        ok = [c for c, s in CHAINS if (s or f not in NEEDS_SAFE) and
+              (c[0] != "eml_qp" or f not in SIZE_BOUND)]
+        tops.append((rng.choice(ok), v))
+    entries, expect, out_plants = [], {}, []
+    idx = 0
+
+    def emit(chain, first):
+        nonlocal idx
+        stem = "%05d" % idx
+        name, data, inner, used = build_container(rng, chain, first, pool,
+                                                  stem)
+        # 00012_zip_in_tar.gz: the layers, the outermost one's extension
+        top = "%s_%s" % (stem, chain_name(chain).replace(">", "_in_"))
+        idx += 1
+        with open(os.path.join(files_dir, top), "wb") as f:
+            f.write(data)
+        entries.append({"name": top, "chain": chain_name(chain, True),
+                        "members": [v.name for v in used],
+                        "size": len(data)})
+        p = by_file.get(first.name)
+        if p:
+            p = dict(p)
+            p["member"] = inner
+            p["member_source"] = first.name
+            p["file"] = top
+            p["chain"] = chain_name(chain, True)
+            out_plants.append(p)
+            if p["expect"] == "INFECTED":
+                expect[top] = p["threat"]
+
+    for c, v in tops:
+        emit(c, v)
+    while pool:
+        emit(rng.choice([c for c, _s in CHAINS]), pool.pop())
+    rng.shuffle(entries)
+    entries.sort(key=lambda e: e["name"])
+    manifest = {
+        "generator": GEN_VERSION, "kind": "containers", "seed": a.seed,
+        "size_mb": a.size_mb, "files_dir": "files", "files": entries,
+        "plants": out_plants, "expected": expect,
+    }
+    tmp = os.path.join(out, "manifest.json.tmp")
+    with open(tmp, "w") as f:
+        json.dump(manifest, f, indent=1, sort_keys=True)
+    os.rename(tmp, os.path.join(out, "manifest.json"))
+    npos = sum(1 for p in out_plants if p["expect"] == "INFECTED")
+    log("containers: %d top-level files holding %d members (%d synthetic "
+        "PE), %.1f MB of members in %.1f MB, %d plants (%d detections, %d "
+        "near misses) -> %s" % (
+            len(entries), len(victims), npe,
+            sum(len(v.data) for v in victims) / MB,
+            sum(e["size"] for e in entries) / MB, len(out_plants), npos,
+            len(out_plants) - npos, out))
     return 0
 
 
@@ -1391,6 +1773,13 @@ def main(argv):
     c.add_argument("--size-mb", type=int, required=True)
     c.add_argument("--seed", type=int, default=1)
     c.add_argument("-q", "--quiet", action="store_true")
+    k = sp.add_parser("containers", help="a corpus of archives, "
+                      "compressed streams and mail with planted members")
+    k.add_argument("--out", required=True)
+    k.add_argument("--size-mb", type=int, required=True,
+                   help="member bytes (the files are smaller: compressed)")
+    k.add_argument("--seed", type=int, default=1)
+    k.add_argument("-q", "--quiet", action="store_true")
     d = sp.add_parser("db", help="write a ClamAV-format database")
     d.add_argument("--out", required=True)
     d.add_argument("--scale", choices=sorted(SCALES), required=True)
@@ -1402,6 +1791,10 @@ def main(argv):
         if a.size_mb < 1:
             ap.error("--size-mb must be >= 1")
         return cmd_corpus(a)
+    if a.cmd == "containers":
+        if a.size_mb < 1:
+            ap.error("--size-mb must be >= 1")
+        return cmd_containers(a)
     return cmd_db(a)
 
 

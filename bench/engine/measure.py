@@ -11,8 +11,11 @@
 #
 #   measure.py report --dir RESULTS --scale S --corpus-mb N --corpus-bytes B
 #                     --threads N [--strict]
+#       [--containers-mb N --containers-bytes B]
 #       Reads the run files run.sh wrote and prints the comparison, the
-#       target lines and a markdown table for bench/RESULTS.md.
+#       target lines and a markdown table for bench/RESULTS.md; with the
+#       containers options also the container section (clamscan with
+#       archives and mail on, vigil -j1/-j2, the verdict-cache rescan).
 #
 # DESIGN
 #   Medians of the repeats are reported (loads are repeated, scans usually
@@ -246,8 +249,105 @@ def cmd_report(a):
     for desc, val, state in targets:
         print("| %s | %d MB | target: %s | %s | | %s |" % (
             a.scale, a.corpus_mb, desc, val, state))
+    if a.containers_bytes:
+        targets += report_containers(a)
     missed = any(t[2] == "missed" for t in targets)
     return 1 if a.strict and missed else 0
+
+
+def report_containers(a):
+    """The container section; returns its target rows."""
+    R = {n: load(a.dir, n) for n in (
+        "cvigil_load", "cclam_load", "cvigil_scan_1", "cvigil_scan_2",
+        "cclam_scan", "cvigil_ic_first", "cvigil_ic_again",
+        "cvigil_icc_first", "cvigil_icc_again")}
+    mb = a.containers_bytes / 1e6
+
+    def wall(n):
+        return R[n]["wall_med"] if R[n] else None
+
+    def cpu(n):
+        return R[n]["cpu_med"] if R[n] else None
+
+    def rss(n):
+        return R[n]["rss_max"] if R[n] else None
+
+    def tput(scan, load_):
+        if wall(scan) is None:
+            return None
+        net = wall(scan) - (wall(load_) or 0)
+        return mb / net if net > 0 else mb / wall(scan)
+
+    def f1(x):
+        return "-" if x is None else "%.1f" % x
+
+    v1 = tput("cvigil_scan_1", "cvigil_load")
+    v2 = tput("cvigil_scan_2", "cvigil_load")
+    c1 = tput("cclam_scan", "cclam_load")
+    print("")
+    print("== containers: scale %s, %d MB of members in %.1f MB of files; "
+          "clamscan with archives and mail on" % (a.scale, a.containers_mb,
+                                                  mb))
+    rows = [
+        ("containers: scan MB/s, 1 thread (net of load)", f1(v1), f1(c1),
+         fmt_ratio(ratio(v1, c1))),
+        ("containers: scan MB/s, vigil 2 threads", f1(v2), f1(c1),
+         fmt_ratio(ratio(v2, c1))),
+        ("containers: scan wall, 1 thread", secs(wall("cvigil_scan_1")),
+         secs(wall("cclam_scan")),
+         fmt_ratio(ratio(wall("cclam_scan"), wall("cvigil_scan_1")))),
+        ("containers: scan CPU time, 1 thread", secs(cpu("cvigil_scan_1")),
+         secs(cpu("cclam_scan")),
+         fmt_ratio(ratio(cpu("cclam_scan"), cpu("cvigil_scan_1")))),
+        ("containers: scan wall, vigil 2 threads",
+         secs(wall("cvigil_scan_2")), "", ""),
+        ("containers: peak RSS, scan 1 thread", mib(rss("cvigil_scan_1")),
+         mib(rss("cclam_scan")),
+         fmt_ratio(ratio(rss("cvigil_scan_1"), rss("cclam_scan")))),
+        ("verdict cache: first scan (empty cache dir)",
+         secs(wall("cvigil_ic_first")), "", ""),
+        ("verdict cache: same scan again", secs(wall("cvigil_ic_again")),
+         "", ""),
+        ("verdict cache, clean files: first scan",
+         secs(wall("cvigil_icc_first")), "", ""),
+        ("verdict cache, clean files: again",
+         secs(wall("cvigil_icc_again")), "", ""),
+    ]
+    w = max(len(r[0]) for r in rows)
+    print("%-*s  %14s  %14s  %s" % (w, "", "vigil-scan", "clamscan",
+                                    "vigil vs clamscan"))
+    for r in rows:
+        print("%-*s  %14s  %14s  %s" % (w, r[0], r[1], r[2], r[3]))
+    targets = []
+
+    def target(desc, val, ok):
+        state = "n/a" if ok is None else ("met" if ok else "missed")
+        targets.append((desc, val, state))
+
+    target("containers: vigil -j1 vs clamscan (archives, mail on)",
+           fmt_ratio(ratio(v1, c1)), None)
+    r2 = ratio(wall("cvigil_scan_1"), wall("cvigil_scan_2"))
+    target("containers: vigil -j2 >= 1.8x its -j1", fmt_ratio(r2),
+           None if r2 is None else r2 >= 1.8)
+    ri = ratio(wall("cvigil_ic_first"), wall("cvigil_ic_again"))
+    target("verdict-cache rescan >= 20x faster than first scan",
+           fmt_ratio(ri), None if ri is None else ri >= 20)
+    rk = ratio(wall("cvigil_icc_first"), wall("cvigil_icc_again"))
+    target("(same, the clean files only)", fmt_ratio(rk), None)
+    print("")
+    for desc, val, state in targets:
+        print("target: %-52s %-12s %s" % (desc, val, state))
+    print("")
+    print("| scale | containers | metric | vigil-scan | clamscan | "
+          "vigil vs clamscan |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print("| %s | %d MB | %s | %s | %s | %s |" % (
+            a.scale, a.containers_mb, r[0], r[1], r[2], r[3]))
+    for desc, val, state in targets:
+        print("| %s | %d MB | target: %s | %s | | %s |" % (
+            a.scale, a.containers_mb, desc, val, state))
+    return targets
 
 
 def main(argv):
@@ -267,6 +367,8 @@ def main(argv):
     p.add_argument("--corpus-bytes", type=int, required=True)
     p.add_argument("--threads", type=int, required=True)
     p.add_argument("--strict", action="store_true")
+    p.add_argument("--containers-mb", type=int, default=0)
+    p.add_argument("--containers-bytes", type=int, default=0)
     a = ap.parse_args(argv)
     return cmd_run(a) if a.sub == "run" else cmd_report(a)
 

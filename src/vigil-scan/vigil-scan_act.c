@@ -983,7 +983,9 @@ dir_open(const char *dir, char *err, size_t errlen)
 	int	 fd;
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1 && errno == ENOENT && mkdir(dir, 0700) == 0)
+	/* another scanning thread may create it at the same moment */
+	if (fd == -1 && errno == ENOENT && (mkdir(dir, 0700) == 0 ||
+	    errno == EEXIST))
 		fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		act_err(err, errlen, "%.200s: %s", dir, strerror(errno));
