@@ -56,6 +56,7 @@
 #include <archive_entry.h>
 
 #include "cure.h"
+#include "hexdigit.h"
 #include "log.h"
 
 /* ------------------------------------------------------------------ */
@@ -151,19 +152,6 @@ cure_parse_off(const struct cure_field *f, struct cure_off *o)
 	return cure_num(f->p, f->n, &o->n);
 }
 
-/* cure_hexval - value of one hex digit, -1 if it is not one */
-static int
-cure_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* cure_parse_hex - decode the patch bytes into a new heap buffer */
 static int
 cure_parse_hex(const struct cure_field *f, struct cure_rec *r, char *err,
@@ -179,13 +167,13 @@ cure_parse_hex(const struct cure_field *f, struct cure_rec *r, char *err,
 		return cure_bad(err, errlen, "patch longer than 4096 bytes",
 		    NULL);
 	for (i = 0; i < f->n; i++)
-		if (cure_hexval(f->p[i]) == -1)
+		if (hex_digit(f->p[i]) == -1)
 			return cure_bad(err, errlen, "bad hex", f);
 	if ((r->bytes = malloc(f->n / 2)) == NULL)
 		return cure_bad(err, errlen, "out of memory", NULL);
 	for (i = 0; i < f->n / 2; i++) {
-		hi = cure_hexval(f->p[2 * i]);
-		lo = cure_hexval(f->p[2 * i + 1]);
+		hi = hex_digit(f->p[2 * i]);
+		lo = hex_digit(f->p[2 * i + 1]);
 		r->bytes[i] = (uint8_t)(hi << 4 | lo);
 	}
 	r->len = f->n / 2;

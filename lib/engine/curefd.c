@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cure.h"
+#include "fdio.h"
 #include "mime.h"
 #include "scanner.h"
 
@@ -178,25 +179,6 @@ notice_text(const struct vigil_scanner *s, char *buf, size_t cap)
 		snprintf(buf + n, cap - n, "\r\n");
 }
 
-/* write_all - the whole buffer to fd */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* cured_result - the outcome, over the saved detections */
 static void
 cured_result(struct vigil_scanner *s, enum vigil_status st,
@@ -302,7 +284,7 @@ vigil_cure_fd(struct vigil_scanner *s, int in_fd, int out_fd,
 			    r2.threat ? r2.threat : "a threat");
 	}
 	if (why[0] == '\0') {
-		if (write_all(out_fd, out.data ? out.data : "", out.len) == -1)
+		if (fd_write_all(out_fd, out.data ? out.data : "", out.len) == -1)
 			rc = VIGIL_EIO;
 		else
 			cured_result(s, VIGIL_CURED, NULL, bytes, objects,

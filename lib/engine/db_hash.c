@@ -16,19 +16,7 @@
 #include <string.h>
 
 #include "build.h"
-
-/* hexval - value of one hex digit, or -1 */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "hexdigit.h"
 
 /* hex_decode - n hex digits into n/2 bytes; -1 on a bad digit */
 static int
@@ -38,7 +26,7 @@ hex_decode(const char *s, size_t n, uint8_t *out)
 	int	 hi, lo;
 
 	for (i = 0; i < n; i += 2) {
-		if ((hi = hexval(s[i])) < 0 || (lo = hexval(s[i + 1])) < 0)
+		if ((hi = hex_digit(s[i])) < 0 || (lo = hex_digit(s[i + 1])) < 0)
 			return -1;
 		out[i / 2] = (uint8_t)(hi << 4 | lo);
 	}

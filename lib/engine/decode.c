@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "decode.h"
+#include "hexdigit.h"
 
 #define B64_WS		64	/* whitespace: skipped */
 #define B64_PAD		65	/* '=' */
@@ -120,19 +121,6 @@ dec_base64(const uint8_t *in, size_t n, uint8_t *out, size_t outcap,
 	return b64_tail(acc, k, out, o, outcap, bad);
 }
 
-/* hexval - value of a hex digit, or -1 */
-static int
-hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* qp_softbreak - if in[i..] (just after '=') is WSP* then EOL or the end,
  * return the length to skip, else 0 */
 static size_t
@@ -172,8 +160,8 @@ dec_qp(const uint8_t *in, size_t n, uint8_t *out, size_t outcap, int *bad)
 		if (eq == NULL || o == outcap)
 			break;
 		/* in[i] == '=' */
-		if (i + 2 < n && (h = hexval(in[i + 1])) >= 0 &&
-		    (l = hexval(in[i + 2])) >= 0) {
+		if (i + 2 < n && (h = hex_digit(in[i + 1])) >= 0 &&
+		    (l = hex_digit(in[i + 2])) >= 0) {
 			out[o++] = (uint8_t)(h << 4 | l);
 			i += 3;
 		} else if ((skip = qp_softbreak(in, n, i + 1)) > 0) {

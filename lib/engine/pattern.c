@@ -51,6 +51,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "hexdigit.h"
 #include "pattern.h"
 
 #define PAT_MAGIC	0x54415056u	/* "VPAT" */
@@ -176,19 +177,6 @@ isletter(uint8_t b)
 	return (b | 0x20) >= 'a' && (b | 0x20) <= 'z';
 }
 
-/* hexval - value of a hex digit, -1 if it is not one */
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* comp_err - record why compiling failed; returns -1 */
 static int __attribute__((format(printf, 2, 3)))
 comp_err(struct comp *c, const char *fmt, ...)
@@ -255,7 +243,7 @@ parse_byte(struct comp *c, uint8_t *v, uint8_t *m)
 		    c->i + 1);
 	for (int k = 0; k < 2; k++) {
 		ch = c->hex[c->i];
-		hi = hexval((unsigned char)ch);
+		hi = hex_digit((unsigned char)ch);
 		if (ch == '?')
 			lo = 0;
 		else if (hi < 0)

@@ -39,6 +39,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "fdio.h"
 #include "qstore.h"
 #include "strbuf.h"
 
@@ -113,25 +114,6 @@ qerr(char *err, size_t errlen, int e, const char *fmt, ...)
 	}
 	errno = e;
 	return -1;
-}
-
-/* write_all - write n bytes, retrying short writes and EINTR */
-static int
-write_all(int fd, const void *buf, size_t n)
-{
-	const unsigned char	*p = buf;
-	ssize_t			 w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /*
@@ -278,7 +260,7 @@ key_create(struct qstore *q, char *err, size_t errlen)
 		return qerr(err, errlen, errno, "%s: cannot create a key: %s",
 		    q->dir, strerror(errno));
 	crypto_secretstream_xchacha20poly1305_keygen(key);
-	if (write_all(fd, key, sizeof(key)) == -1 || fsync(fd) == -1) {
+	if (fd_write_all(fd, key, sizeof(key)) == -1 || fsync(fd) == -1) {
 		qerr(err, errlen, errno, "%s: writing the key: %s", q->dir,
 		    strerror(errno));
 		goto out;
@@ -616,7 +598,7 @@ frame_put(int fd, ss_state *st, unsigned char *cbuf, const void *p,
 	cbuf[1] = (unsigned char)(clen >> 16);
 	cbuf[2] = (unsigned char)(clen >> 8);
 	cbuf[3] = (unsigned char)clen;
-	return write_all(fd, cbuf, (size_t)clen + 4);
+	return fd_write_all(fd, cbuf, (size_t)clen + 4);
 }
 
 /* qr_frame - read and authenticate the next frame into r->pbuf */
@@ -751,7 +733,7 @@ obj_copy(struct qreader *r, const struct qmeta *m, int out_fd, char *err,
 			return qerr(err, errlen, EBADMSG, "content longer "
 			    "than its recorded size %llu",
 			    (unsigned long long)m->size);
-		if (write_all(out_fd, r->pbuf, n) == -1)
+		if (fd_write_all(out_fd, r->pbuf, n) == -1)
 			return qerr(err, errlen, errno, "write: %s",
 			    strerror(errno));
 	} while (tag != TAG_FINAL);
@@ -819,7 +801,7 @@ obj_write(struct qstore *q, int fd, int tfd, const char *text,
 	memcpy(hdr, QSTORE_MAGIC, QSTORE_MAGICLEN);
 	crypto_secretstream_xchacha20poly1305_init_push(&st,
 	    hdr + QSTORE_MAGICLEN, q->key);
-	if (write_all(tfd, hdr, sizeof(hdr)) == -1 ||
+	if (fd_write_all(tfd, hdr, sizeof(hdr)) == -1 ||
 	    frame_put(tfd, &st, buf + QSTORE_CHUNK, text, tlen,
 	    TAG_MESSAGE) == -1) {
 		qerr(err, errlen, errno, "write: %s", strerror(errno));

@@ -1,0 +1,26 @@
+/*
+ * fdio.c - whole-buffer writes on a file descriptor
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include "fdio.h"
+
+/* fd_write_all - write all n bytes */
+int
+fd_write_all(int fd, const void *buf, size_t n)
+{
+	const unsigned char	*p = buf;
+	ssize_t			 w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
