@@ -1097,6 +1097,11 @@ EXTRA = ["wild_star", "wild_range", "alt_byte", "wild_any", "ldb_and",
 def fits(v, needs):
     if v.used or len(v.data) < 8192:
         return False
+    if v.data[:4] == b"\x7fELF" and v.elf is None:
+        # an ELF file libclamav may refuse (e.g. more than 256 sections:
+        # "Suspicious number of sections"), which turns off every relative
+        # offset, EOF-n included, for the whole file: no plant
+        return False
     if needs == "elf":
         e = v.elf
         return bool(e and e["ep"] and v.region() and
