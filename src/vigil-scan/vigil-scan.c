@@ -487,6 +487,7 @@ open_icheck(struct vs *vs, const struct cfg *c, const struct cli *cli,
 	const char	*dir;
 	char		 ctx[512], file[4096], *abs;
 	uint64_t	 h = 1469598103934665603ULL;
+	size_t		 n;
 	int		 i;
 	const char	*p;
 
@@ -516,6 +517,12 @@ open_icheck(struct vs *vs, const struct cfg *c, const struct cli *cli,
 	    vs->lim.max_files, vs->lim.max_ratio, vs->lim.max_scan_ms);
 	if ((vs->fc = fcache_open(file, ctx)) == NULL)
 		log_fatalx("out of memory");
+	/* files with findings: their report lines, in this output form */
+	n = strlen(file);
+	snprintf(file + n, sizeof(file) - n, ".found");
+	n = strlen(ctx);
+	snprintf(ctx + n, sizeof(ctx) - n, " json=%d", vs->json);
+	vs->found = vs_found_open(file, ctx);
 }
 
 /* open_report - -o FILE, or [scanner.report] ReportFileName */
@@ -668,7 +675,8 @@ main(int argc, char **argv)
 	pthread_mutex_init(&vs.lock, NULL);
 	setvbuf(stdout, NULL, _IOFBF, 1 << 16);
 	rc = vs_walk(&vs, paths, npaths, cli.listfile) == -1 ? 2 : 0;
-	if (vs.fc != NULL && fcache_save(vs.fc) == -1)
+	if ((vs.fc != NULL && fcache_save(vs.fc) == -1) ||
+	    vs_found_save(vs.found) == -1)
 		log_warn("verdict cache not saved");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	vs_out_summary(&vs, &rep, (double)(t1.tv_sec - t0.tv_sec) +
@@ -688,6 +696,7 @@ main(int argc, char **argv)
 			log_warn("list file");
 	}
 	fcache_close(vs.fc);
+	vs_found_close(vs.found);
 	qstore_close(vs.quar);
 	qstore_close(vs.backup);
 	if (cli.all_local) {

@@ -16,6 +16,9 @@
 
 struct fcache;
 struct qstore;
+struct stat;
+struct strbuf;
+struct vs_found;
 
 enum vs_action { VS_CURED, VS_REMOVED, VS_MOVED, VS_QUARANTINED, VS_NACTION };
 
@@ -50,6 +53,7 @@ struct vs {
 	struct qstore	*quar, *backup;
 	pthread_mutex_t	 qlock;
 	struct fcache	*fc;		/* iChecker, or NULL */
+	struct vs_found	*found;		/* iChecker, files with findings */
 	FILE		*lists[VS_NSTATUS];	/* -pX FILE */
 	/* engine */
 	struct vigil_engine *engine;
@@ -66,13 +70,24 @@ int	 vs_walk(struct vs *, char *const *paths, int npaths,
 /* vigil-scan_do.c */
 void	 vs_object(struct vs *, struct vigil_scanner *, const char *path);
 
+/* vigil-scan_found.c */
+struct vs_found	*vs_found_open(const char *path, const char *context);
+const char	*vs_found_lookup(struct vs_found *, const struct stat *,
+		    int *status, int *container);
+void		 vs_found_store(struct vs_found *, const struct stat *,
+		    int status, int container, const char *, size_t);
+int		 vs_found_save(struct vs_found *);
+void		 vs_found_close(struct vs_found *);
+
 /* vigil-scan_out.c */
 void	 vs_out_cached(struct vs *, const char *path, uint64_t size);
 void	 vs_note(struct vs *, const char *path, const char *, ...)
 	    __attribute__((format(printf, 3, 4)));
 void	 vs_count_action(struct vs *, enum vs_action);
 void	 vs_out_result(struct vs *, const char *path,
-	    const struct vigil_result *);
+	    const struct vigil_result *, struct strbuf *keep);
+void	 vs_out_replay(struct vs *, const char *text, int status,
+	    uint64_t size);
 void	 vs_out_error(struct vs *, const char *path, const char *why);
 void	 vs_out_dir(struct vs *);
 void	 vs_out_summary(struct vs *, const struct vigil_load_report *,

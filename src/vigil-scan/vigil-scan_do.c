@@ -363,14 +363,38 @@ apply_rule(struct vs *vs, struct vigil_scanner *sc, const char *path,
 	}
 }
 
+/*
+ * passive - does the rule for this status only report?  Then a cached
+ * report may stand for a scan.
+ */
+static int
+passive(const struct vs *vs, int status, int container)
+{
+	const struct act_list *rule;
+	size_t	 i;
+
+	if (status < 0 || status >= VS_NSTATUS)
+		return 0;
+	if (vs->cure && status >= VIGIL_WARNING)
+		return 0;
+	rule = container ? &vs->cont[status] : &vs->obj[status];
+	for (i = 0; i < rule->n; i++)
+		if (rule->v[i].kind != ACT_INFORM &&
+		    rule->v[i].kind != ACT_SKIP)
+			return 0;
+	return 1;
+}
+
 /* vs_object - one regular file: cache, scan, report, rule */
 void
 vs_object(struct vs *vs, struct vigil_scanner *sc, const char *path)
 {
 	struct vigil_result r;
 	struct stat	 st;
+	struct strbuf	 lines;
 	enum vigil_err	 e;
-	int		 fd;
+	const char	*text;
+	int		 fd, cst, cont;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd == -1) {
@@ -389,14 +413,28 @@ vs_object(struct vs *vs, struct vigil_scanner *sc, const char *path)
 		close(fd);
 		return;
 	}
+	if (vs->found != NULL && S_ISREG(st.st_mode) &&
+	    (text = vs_found_lookup(vs->found, &st, &cst, &cont)) != NULL &&
+	    passive(vs, cst, cont)) {
+		vs_out_replay(vs, text, cst, (uint64_t)st.st_size);
+		list_file(vs, path, (enum vigil_status)cst);
+		close(fd);
+		return;
+	}
 	e = vigil_scan_fd(sc, fd, &vs->lim, &r);
 	if (e != VIGIL_OK) {
 		vs_out_error(vs, path, vigil_strerror(e));
 		close(fd);
 		return;
 	}
-	vs_out_result(vs, path, &r);
+	strbuf_init(&lines, 1 << 20);
+	vs_out_result(vs, path, &r, vs->found != NULL ? &lines : NULL);
 	list_file(vs, path, r.status);
+	if (vs->found != NULL && S_ISREG(st.st_mode) && lines.len > 0 &&
+	    r.status >= VIGIL_CORRUPTED && passive(vs, r.status, inside(&r)))
+		vs_found_store(vs->found, &st, r.status, inside(&r),
+		    lines.data, lines.len);
+	strbuf_fini(&lines);
 	if (r.status == VIGIL_CLEAN) {
 		if (vs->fc != NULL && S_ISREG(st.st_mode))
 			fcache_store(vs->fc, &st);

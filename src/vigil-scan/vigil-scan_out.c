@@ -229,9 +229,11 @@ vs_count_action(struct vs *vs, enum vs_action a)
 	pthread_mutex_unlock(&vs->lock);
 }
 
-/* vs_out_result - report one scanned object */
+/* vs_out_result - report one scanned object; keep (may be NULL) gets a
+ * copy of the lines */
 void
-vs_out_result(struct vs *vs, const char *path, const struct vigil_result *r)
+vs_out_result(struct vs *vs, const char *path, const struct vigil_result *r,
+    struct strbuf *keep)
 {
 	struct strbuf	 sb;
 
@@ -245,7 +247,26 @@ vs_out_result(struct vs *vs, const char *path, const struct vigil_result *r)
 	if (sb.len > 0)
 		emit(vs, sb.data);
 	pthread_mutex_unlock(&vs->lock);
+	if (keep != NULL && sb.len > 0)
+		(void)strbuf_append(keep, sb.data, sb.len);
 	strbuf_fini(&sb);
+}
+
+/* vs_out_replay - the lines of an unchanged file, from the verdict cache */
+void
+vs_out_replay(struct vs *vs, const char *text, int status, uint64_t size)
+{
+	struct vigil_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = (enum vigil_status)status;
+	r.bytes = 0;
+	(void)size;
+	pthread_mutex_lock(&vs->lock);
+	count(vs, &r);
+	vs->n.cached++;
+	emit(vs, text);
+	pthread_mutex_unlock(&vs->lock);
 }
 
 /* vs_out_error - an object that could not even be opened */
@@ -257,7 +278,7 @@ vs_out_error(struct vs *vs, const char *path, const char *why)
 	memset(&r, 0, sizeof(r));
 	r.status = VIGIL_STATUS_ERROR;
 	r.reason = why;
-	vs_out_result(vs, path, &r);
+	vs_out_result(vs, path, &r, NULL);
 }
 
 /* vs_out_dir - count a directory */

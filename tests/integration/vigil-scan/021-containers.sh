@@ -89,14 +89,21 @@ eicar "$T/ic/d/bad.com"
 vs -o "$T/ic1" "$T/ic" > /dev/null
 vs -o "$T/ic2" "$T/ic" > /dev/null
 check "first scan: nothing from the cache" eval "! grep -q 'Unchanged files skipped' '$T/ic1'"
-check "rescan: every clean file skipped" grep -q "^Unchanged files skipped (cache): 200$" "$T/ic2"
+check "rescan: every file skipped, the infected one reported from the cache" grep -q "^Unchanged files skipped (cache): 201$" "$T/ic2"
 check "rescan: the infected file is still reported" grep -q "bad.com: Eicar" "$T/ic2"
 sleep 0.01; echo changed >> "$T/ic/d/f7.txt"
 vs -o "$T/ic3" "$T/ic" > /dev/null
-check "a changed file is scanned again" grep -q "^Unchanged files skipped (cache): 199$" "$T/ic3"
+check "a changed file is scanned again" grep -q "^Unchanged files skipped (cache): 200$" "$T/ic3"
 cp -r "$DB" "$T/db2"; echo "Extra.Test:0:*:6e6f7468696e672d6d617463686573" > "$T/db2/extra.ndb"
 "$VIGIL_SCAN" -c "$T/empty.conf" -d "$T/db2" --cache-dir "$T/cache" -o "$T/ic4" "$T/ic" > /dev/null
 check "a database change invalidates the cache" eval "! grep -q 'Unchanged files skipped' '$T/ic4'"
+# a rule that acts is never answered from the cache
+printf '[path]\nBasesPath=%s\n[scanner.object]\nOnInfected=exec touch %%FULLPATH%%/%%FILENAME%%.ran\n' "$DB" > "$T/ic.conf"
+"$VIGIL_SCAN" -c "$T/ic.conf" --cache-dir "$T/cache" -q "$T/ic" > /dev/null
+rm -f "$T/ic/d/bad.com.ran"
+"$VIGIL_SCAN" -c "$T/ic.conf" --cache-dir "$T/cache" -q "$T/ic" > /dev/null
+check "an exec rule runs again on a rescan" test -e "$T/ic/d/bad.com.ran"
+rm -f "$T/ic/d/bad.com.ran"
 vs -mCn -o "$T/ic5" "$T/ic" > /dev/null
 check "-mCn: no cache" eval "! grep -q 'Unchanged files skipped' '$T/ic5'"
 
