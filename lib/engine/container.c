@@ -366,6 +366,22 @@ archive_why(struct archive *a)
 }
 
 /*
+ * member_buf - the extraction buffer of this depth, kept by the scanner
+ * from one container to the next: no allocation and no page faults per
+ * member, which is what lets scanning threads scale (scan_request_begin
+ * lets go of buffers grown past SCAN_KEEPBUF)
+ */
+static struct strbuf *
+member_buf(struct vigil_scanner *s, uint64_t fcap)
+{
+	struct strbuf *b = &s->xbuf[s->depth < HARD_DEPTH ? s->depth : 0];
+
+	b->max = (size_t)(fcap < HARD_BYTES ? fcap : HARD_BYTES) + CHUNK;
+	strbuf_reset(b);
+	return b;
+}
+
+/*
  * extract - read the current member into mb; 1 when it should be scanned
  * (whole, or truncated by damage), 0 when skipped, -1 when the container
  * must not be read further
@@ -432,7 +448,7 @@ archive_walk(struct vigil_scanner *s, const uint8_t *buf, size_t len,
 {
 	struct archive	*a;
 	struct archive_entry *ae;
-	struct strbuf	 mb;
+	struct strbuf	*mb;
 	uint64_t	 got = 0, fcap = file_cap(s);
 	const char	*raw;
 	size_t		 mark;
@@ -443,8 +459,7 @@ archive_walk(struct vigil_scanner *s, const uint8_t *buf, size_t len,
 			scan_status(s, VIGIL_CORRUPTED, "damaged archive");
 		return;
 	}
-	strbuf_init(&mb, (size_t)(fcap < HARD_BYTES ? fcap : HARD_BYTES) +
-	    CHUNK);
+	mb = member_buf(s, fcap);
 	while (!s->stop && !s->halt && !scan_time_up(s)) {
 		r = archive_read_next_header(a, &ae);
 		if (r == ARCHIVE_EOF)
@@ -474,15 +489,14 @@ archive_walk(struct vigil_scanner *s, const uint8_t *buf, size_t len,
 		    (uint64_t)archive_entry_size(ae) > fcap)
 			scan_status(s, VIGIL_STATUS_ERROR,
 			    "size limit exceeded (MaxFileSize)");
-		else if ((x = extract(s, a, &mb, len, &got)) != 0 &&
-		    mb.len > 0)
-			scan_object(s, (const uint8_t *)mb.data, mb.len);
+		else if ((x = extract(s, a, mb, len, &got)) != 0 &&
+		    mb->len > 0)
+			scan_object(s, (const uint8_t *)mb->data, mb->len);
 		container_pop(s, mark);
 		s->top = SCAN_NONAME;
 		if (x == -1)
 			break;
 	}
-	strbuf_fini(&mb);
 	archive_read_free(a);
 }
 
@@ -576,51 +590,49 @@ mbox_scan(struct vigil_scanner *s, const uint8_t *buf, size_t len)
 static void
 inflate_scan(struct vigil_scanner *s, const uint8_t *buf, size_t len)
 {
-	struct strbuf	 out;
+	struct strbuf	*out;
 	z_stream	 z;
 	uint64_t	 fcap = file_cap(s);
 	int		 r = Z_OK, raw;
 	void		*p;
 
-	strbuf_init(&out, (size_t)(fcap < HARD_BYTES ? fcap : HARD_BYTES) +
-	    CHUNK);
+	out = member_buf(s, fcap);
 	for (raw = 0; raw < 2; raw++) {
 		memset(&z, 0, sizeof(z));
 		if (inflateInit2(&z, raw ? -15 : 15 + 32) != Z_OK)
 			break;
-		strbuf_reset(&out);
+		strbuf_reset(out);
 		z.next_in = (Bytef *)(uintptr_t)buf;
 		z.avail_in = len > UINT32_MAX ? UINT32_MAX : (uInt)len;
 		do {
-			if ((p = strbuf_reserve(&out, CHUNK)) == NULL ||
-			    out.len > fcap || scan_time_up(s)) {
+			if ((p = strbuf_reserve(out, CHUNK)) == NULL ||
+			    out->len > fcap || scan_time_up(s)) {
 				r = Z_MEM_ERROR;
 				break;
 			}
 			z.next_out = p;
 			z.avail_out = (uInt)CHUNK;
 			r = inflate(&z, Z_NO_FLUSH);
-			out.len += CHUNK - z.avail_out;
-			if (s->lim.max_ratio > 0 && out.len > RATIO_FLOOR &&
-			    out.len / (len ? len : 1) > s->lim.max_ratio) {
+			out->len += CHUNK - z.avail_out;
+			if (s->lim.max_ratio > 0 && out->len > RATIO_FLOOR &&
+			    out->len / (len ? len : 1) > s->lim.max_ratio) {
 				r = Z_BUF_ERROR;
 				break;
 			}
 		} while (r == Z_OK);
 		inflateEnd(&z);
-		if (r != Z_DATA_ERROR || out.len > 0)
+		if (r != Z_DATA_ERROR || out->len > 0)
 			break;
 	}
 	if (r == Z_MEM_ERROR || r == Z_BUF_ERROR)
 		scan_status(s, VIGIL_STATUS_ERROR, r == Z_BUF_ERROR ?
 		    "compression ratio limit exceeded (MaxRatio)" :
 		    "size limit exceeded (MaxFileSize)");
-	else if (r != Z_STREAM_END && out.len > 0)
+	else if (r != Z_STREAM_END && out->len > 0)
 		scan_status(s, VIGIL_CORRUPTED, "truncated deflate stream");
-	if (out.len > 0 && count_member(s) && add_bytes(s, out.len))
+	if (out->len > 0 && count_member(s) && add_bytes(s, out->len))
 		scan_member(s, "content", "content",
-		    (const uint8_t *)out.data, out.len);
-	strbuf_fini(&out);
+		    (const uint8_t *)out->data, out->len);
 }
 
 /* container_scan - scan the members of the object in scan, one level down */

@@ -63,6 +63,8 @@ vigil_scanner_new(const struct vigil_engine *e)
 	s->e = e;
 	strbuf_init(&s->names, (size_t)64 << 20);
 	strbuf_init(&s->cnames, (size_t)64 << 20);
+	for (i = 0; i < SCAN_DEPTHMAX; i++)
+		strbuf_init(&s->xbuf[i], 0);
 	s->body_gen = calloc(v->nbody + 1, sizeof(uint32_t));
 	s->sub_gen = calloc(v->nsub + 1, sizeof(uint32_t));
 	s->sub_cnt = calloc(v->nsub + 1, sizeof(uint32_t));
@@ -105,6 +107,8 @@ vigil_scanner_free(struct vigil_scanner *s)
 	free(s->ctop);
 	strbuf_fini(&s->names);
 	strbuf_fini(&s->cnames);
+	for (i = 0; i < SCAN_DEPTHMAX; i++)
+		strbuf_fini(&s->xbuf[i]);
 	free(s->rbuf);
 	free(s);
 }
@@ -130,6 +134,8 @@ vigil_limits_default(struct vigil_limits *l)
 void
 scan_request_begin(struct vigil_scanner *s, const struct vigil_limits *lim)
 {
+	size_t	 i;
+
 	if (lim != NULL)
 		s->lim = *lim;
 	else
@@ -141,6 +147,9 @@ scan_request_begin(struct vigil_scanner *s, const struct vigil_limits *lim)
 	s->scanned = 0;
 	s->nobj = s->nmembers = s->depth = 0;
 	strbuf_reset(&s->names);
+	for (i = 0; i < SCAN_DEPTHMAX; i++)
+		if (s->xbuf[i].cap > SCAN_KEEPBUF)
+			strbuf_fini(&s->xbuf[i]);
 	s->pathlen = 0;
 	s->path[0] = '\0';
 	s->path_off = SCAN_NONAME;

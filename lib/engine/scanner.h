@@ -24,6 +24,8 @@
 
 #define SCAN_NONAME	SIZE_MAX
 #define SCAN_PATHMAX	4096
+#define SCAN_DEPTHMAX	65		/* container.c HARD_DEPTH + 1 */
+#define SCAN_KEEPBUF	((size_t)16 << 20)	/* kept between requests */
 
 /* container kinds, from the object's first bytes */
 enum obj_kind {
@@ -86,6 +88,7 @@ struct vigil_scanner {
 	size_t		 path_off;	/* path interned in names, or SCAN_NONAME */
 	size_t		 top;		/* top-level member, or SCAN_NONAME */
 	char		 reason[160];	/* why ERROR, for the whole request */
+	struct strbuf	 xbuf[SCAN_DEPTHMAX];	/* extraction, one per depth */
 	/* vigil_cure_fd's copy of the detections it removed */
 	struct vigil_detection *cdet;
 	size_t		*ctop;		/* per cdet: top member in cnames */
