@@ -22,3 +22,30 @@ finish() { echo "$failures failure(s)"; [ "$failures" -eq 0 ]; exit $?; }
 # vs ARGS - run vigil-scan with the bundled database, no system config
 vs() { "$VIGIL_SCAN" -c "$T/empty.conf" -d "$DB" --cache-dir "$T/cache" "$@"; }
 : > "$T/empty.conf"
+
+# need_clamscan - the differential scenarios' oracle: skip (77) without it
+# outside CI, fail in CI; fail when vigil-scan is not built
+need_clamscan() {
+	if ! command -v clamscan >/dev/null 2>&1; then
+		if [ "${CI:-}" != "true" ]; then
+			echo "SKIP: clamscan not installed"
+			exit 77
+		fi
+		echo "FAIL: clamscan not installed (required in CI)"
+		exit 1
+	fi
+	if [ ! -x "$VIGIL_SCAN" ]; then
+		echo "FAIL: $VIGIL_SCAN not built"
+		exit 1
+	fi
+}
+# clam_tmpdir - sets CT: clamscan's temporary directory, in memory when
+# /dev/shm is writable (it makes one per file and unpacks members there)
+clam_tmpdir() {
+	CT=$T/clamtmp
+	if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+		CT=$(mktemp -d /dev/shm/vigil-diff.XXXXXX)
+		trap 'rm -rf "$T" "$CT"' EXIT
+	fi
+	mkdir -p "$CT"
+}

@@ -9,7 +9,8 @@
 # --allmatch), bench/engine/diffscan.py compares.  clamscan runs with every
 # container/document parser and heuristic off, PE and ELF parsing on (the
 # EP/Sx/SL offsets need them), PUA signatures loaded; vigil-scan runs with
-# --set paranoid so it loads every signature too.  Exit 1 on any
+# --set paranoid so it loads every signature too, and -eP: no container
+# unpacked either (011-differential-containers.sh compares those).  Exit 1 on any
 # disagreement, or when clamscan itself misses a planted detection (the
 # generator is then wrong); exit 77 only when clamscan is absent outside CI.
 # Environment: VIGIL_DIFF_MB (30), VIGIL_DIFF_SEED (7), VIGIL_DIFF_ARGS (more
@@ -22,26 +23,9 @@ DIFF=$VIGIL_SRC/bench/engine/diffscan.py
 SEED=${VIGIL_DIFF_SEED:-7}
 MB=${VIGIL_DIFF_MB:-30}
 
-if ! command -v clamscan >/dev/null 2>&1; then
-	if [ "${CI:-}" != "true" ]; then
-		echo "SKIP: clamscan not installed"
-		exit 77
-	fi
-	echo "FAIL: clamscan not installed (required in CI)"
-	exit 1
-fi
-if [ ! -x "$VIGIL_SCAN" ]; then
-	echo "FAIL: $VIGIL_SCAN not built"
-	exit 1
-fi
+need_clamscan
 
-# clamscan makes a temporary directory per file: keep that off the disk
-CT=$T/clamtmp
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	CT=$(mktemp -d /dev/shm/vigil-diff.XXXXXX)
-	trap 'rm -rf "$T" "$CT"' EXIT
-fi
-mkdir -p "$CT"
+clam_tmpdir
 
 # clamscan: parsers that normalize or unpack off, executables parsed
 CLAMOPTS=(--no-summary --stdout --scan-archive=no --scan-mail=no
@@ -73,7 +57,8 @@ echo "clamscan: $((SECONDS - t0)) s"
 read -ra extra <<< "${VIGIL_DIFF_ARGS:-}"
 t0=$SECONDS
 timeout 60 "$VIGIL_SCAN" -c "$T/empty.conf" -d "$T/db" \
-	--cache-dir "$T/cache" --set paranoid --json --no-summary \
+	--cache-dir "$T/cache" --set paranoid --json --no-summary -eP \
+	--no-icheck \
 	${extra[@]+"${extra[@]}"} "${files[@]}" > "$T/vigil.out" 2> "$T/vigil.err"
 rc=$?
 if [ $rc -gt 1 ]; then

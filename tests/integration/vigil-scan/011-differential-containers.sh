@@ -48,27 +48,9 @@ SEED=${VIGIL_DIFF_SEED:-7}
 MB=${VIGIL_DIFF_MB:-20}
 QUIRKS=0	# clamscan quirks tolerated (see the header): none
 
-if ! command -v clamscan >/dev/null 2>&1; then
-	if [ "${CI:-}" != "true" ]; then
-		echo "SKIP: clamscan not installed"
-		exit 77
-	fi
-	echo "FAIL: clamscan not installed (required in CI)"
-	exit 1
-fi
-if [ ! -x "$VIGIL_SCAN" ]; then
-	echo "FAIL: $VIGIL_SCAN not built"
-	exit 1
-fi
+need_clamscan
 
-# clamscan unpacks every member into its temporary directory: keep that
-# off the disk
-CT=$T/clamtmp
-if [ -d /dev/shm ] && [ -w /dev/shm ]; then
-	CT=$(mktemp -d /dev/shm/vigil-diff.XXXXXX)
-	trap 'rm -rf "$T" "$CT"' EXIT
-fi
-mkdir -p "$CT"
+clam_tmpdir
 
 # clamscan: archives and mail on, the other parsers off, executables parsed
 CLAMOPTS=(--no-summary --stdout --scan-archive=yes --scan-mail=yes
