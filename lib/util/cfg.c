@@ -1368,6 +1368,32 @@ out:
 	return cfg;
 }
 
+/* cfg_load_program - see cfg.h */
+struct cfg *
+cfg_load_program(const char *path, const struct cfg_dirs *dirs, char *err,
+    size_t errlen)
+{
+	char	 def[4096];
+
+	if (path == NULL) {
+		snprintf(def, sizeof(def), "%s/vigil.conf", dirs->sysconfdir);
+		if (access(def, F_OK) == 0 || errno != ENOENT)
+			path = def;
+	}
+	return cfg_load(path, dirs, err, errlen);
+}
+
+/* cfg_path_key - see cfg.h */
+const char *
+cfg_path_key(const struct cfg *c, const char *section, const char *key)
+{
+	const char *v = cfg_str(c, section, NULL, key);
+
+	if (v == NULL || v[0] == '\0')
+		v = cfg_str(c, "path", NULL, key);
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 /* cfg_load - read path (bounded) and hand it to cfg_load_buffer */
 struct cfg *
 cfg_load(const char *path, const struct cfg_dirs *dirs, char *err,

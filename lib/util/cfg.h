@@ -140,6 +140,23 @@ struct cfg	*cfg_load_buffer(const char *name, const char *buf, size_t len,
 		    const struct cfg_dirs *, char *err, size_t errlen);
 void		 cfg_free(struct cfg *);	/* NULL is a no-op */
 
+/*
+ * cfg_load_program - a program's configuration: path when given; else
+ * dirs->sysconfdir/vigil.conf when that file exists (an unreadable one is
+ * an error, not the defaults); else the schema defaults.  cfg_filename()
+ * then names what was read.  Errors as cfg_load.
+ */
+struct cfg	*cfg_load_program(const char *path, const struct cfg_dirs *,
+		    char *err, size_t errlen);
+
+/*
+ * cfg_path_key - a directory key a program section may override: the
+ * section's value when set and non-empty, else [path]'s; NULL when both
+ * are empty (the feature is off)
+ */
+const char	*cfg_path_key(const struct cfg *, const char *section,
+		    const char *key);
+
 /* cfg_filename - the name given to cfg_load*(), for messages */
 const char	*cfg_filename(const struct cfg *);
 

@@ -139,29 +139,21 @@ parse_args(int argc, char **argv, struct qcli *cli)
 	return optind;
 }
 
-/* load_config - the configuration file, or the built-in defaults */
+/* load_config - -c FILE, the installed vigil.conf, or the defaults */
 static struct cfg *
 load_config(const char *path)
 {
 	static const struct cfg_dirs dirs = { VIGIL_DATADIR, VIGIL_SYSCONFDIR,
 	    VIGIL_LOCALSTATEDIR };
-	const char	*def = VIGIL_SYSCONFDIR "/vigil.conf";
 	struct cfg	*c;
 	char		 err[4096];
 
-	if (path == NULL && access(def, F_OK) == -1 && errno == ENOENT)
-		c = cfg_load_buffer("defaults", "", 0, &dirs, err,
-		    sizeof(err));
-	else {
-		path = path != NULL ? path : def;
-		c = cfg_load(path, &dirs, err, sizeof(err));
-	}
-	if (c == NULL) {
+	if ((c = cfg_load_program(path, &dirs, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s", err);
 		if (err[0] != '\0' && err[strlen(err) - 1] != '\n')
 			fputc('\n', stderr);
-		log_fatalx("%s: configuration not loaded",
-		    path != NULL ? path : "defaults");
+		log_fatalx("%s: configuration not loaded", path != NULL ? path :
+		    VIGIL_SYSCONFDIR "/vigil.conf");
 	}
 	return c;
 }
@@ -179,10 +171,7 @@ store_dir(const struct qcli *cli)
 		dir = strdup(cli->dir);
 	else {
 		c = load_config(cli->config);
-		v = cfg_str(c, "scanner.path", NULL, key);
-		if (v == NULL || v[0] == '\0')
-			v = cfg_str(c, "path", NULL, key);
-		if (v == NULL || v[0] == '\0')
+		if ((v = cfg_path_key(c, "scanner.path", key)) == NULL)
 			log_fatalx("%s is off (%s is empty)", cli->backup ?
 			    "backup" : "quarantine", key);
 		dir = strdup(v);

@@ -276,7 +276,7 @@ parse_args(int argc, char **argv, struct cli *cli)
 	return optind;
 }
 
-/* load_config - the configuration file, or the defaults */
+/* load_config - -c FILE, the installed vigil.conf, or the defaults */
 static struct cfg *
 load_config(const char *path)
 {
@@ -284,15 +284,13 @@ load_config(const char *path)
 	    VIGIL_LOCALSTATEDIR };
 	struct cfg	*c;
 	char		 err[4096];
-	const char	*p = path;
 
-	if (p == NULL && access(VIGIL_SYSCONFDIR "/vigil.conf", R_OK) == 0)
-		p = VIGIL_SYSCONFDIR "/vigil.conf";
-	if ((c = cfg_load(p, &dirs, err, sizeof(err))) == NULL) {
+	if ((c = cfg_load_program(path, &dirs, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s", err);
 		if (err[0] != '\0' && err[strlen(err) - 1] != '\n')
 			fputc('\n', stderr);
-		log_fatalx("%s: configuration not loaded", p ? p : "defaults");
+		log_fatalx("%s: configuration not loaded", path ? path :
+		    VIGIL_SYSCONFDIR "/vigil.conf");
 	}
 	return c;
 }
@@ -436,17 +434,6 @@ rules_want(const struct vs *vs, enum act_kind kind)
 	return 0;
 }
 
-/* scanner_path - [scanner.path] KEY, else [path] KEY; NULL when empty */
-static const char *
-scanner_path(const struct cfg *c, const char *key)
-{
-	const char *p = cfg_str(c, "scanner.path", NULL, key);
-
-	if (p == NULL || p[0] == '\0')
-		p = cfg_str(c, "path", NULL, key);
-	return p != NULL && p[0] != '\0' ? p : NULL;
-}
-
 /* open_stores - BackupPath when set; the quarantine when a rule uses it */
 static void
 open_stores(struct vs *vs, const struct cfg *c)
@@ -455,11 +442,11 @@ open_stores(struct vs *vs, const struct cfg *c)
 	char		 err[512];
 
 	pthread_mutex_init(&vs->qlock, NULL);
-	if ((p = scanner_path(c, "BackupPath")) != NULL &&
+	if ((p = cfg_path_key(c, "scanner.path", "BackupPath")) != NULL &&
 	    qstore_open(p, &vs->backup, err, sizeof(err)) == -1)
 		log_fatalx("BackupPath: %s", err);
 	if (rules_want(vs, ACT_QUARANTINE) &&
-	    (p = scanner_path(c, "QuarantinePath")) != NULL &&
+	    (p = cfg_path_key(c, "scanner.path", "QuarantinePath")) != NULL &&
 	    qstore_open(p, &vs->quar, err, sizeof(err)) == -1)
 		log_fatalx("QuarantinePath: %s", err);
 }
