@@ -49,3 +49,46 @@ clam_tmpdir() {
 	fi
 	mkdir -p "$CT"
 }
+# clam_base - sets CLAMOPTS: the options both differential scenarios give
+# clamscan (document parsers, heuristics and bytecode off, PUA on,
+# executables parsed, temporary files in $CT); each adds its own
+clam_base() {
+	CLAMOPTS=(--no-summary --stdout --scan-html=no --scan-ole2=no
+		--scan-pdf=no --scan-swf=no --scan-xmldocs=no --scan-hwp3=no
+		--scan-onenote=no --scan-image=no --scan-image-fuzzy-hash=no
+		--heuristic-alerts=no --detect-pua=yes --bytecode=no --nocerts
+		--tempdir="$CT")
+}
+# diff_gen KIND SECONDS - gen.py KIND (corpus, containers) of $MB MB into
+# $T/corpus and a 10k database for it into $T/db, seed $SEED
+diff_gen() {
+	local gen=$VIGIL_SRC/bench/engine/gen.py
+	timeout "$2" python3 "$gen" "$1" --out "$T/corpus" --size-mb "$MB" \
+		--seed "$SEED" -q || { echo "FAIL: gen.py $1"; exit 1; }
+	timeout 30 python3 "$gen" db --out "$T/db" --scale 10k \
+		--corpus "$T/corpus" --seed "$SEED" -q ||
+		{ echo "FAIL: gen.py db"; exit 1; }
+}
+# diff_run NAME OUT CMD... - run a scanner, output to OUT (errors to
+# OUT.err); an exit status over 1 fails the scenario
+diff_run() {
+	local name=$1 out=$2 t0=$SECONDS rc
+	shift 2
+	"$@" > "$out" 2> "$out.err"
+	rc=$?
+	if [ $rc -gt 1 ]; then
+		echo "FAIL: $name exit $rc"
+		head -20 "$out.err"
+		exit 1
+	fi
+	echo "$name: $((SECONDS - t0)) s"
+}
+# diff_keep RC - after a failed comparison, keep the inputs and outputs in
+# $VIGIL_DIFF_KEEP when it is set
+diff_keep() {
+	[ "$1" -ne 0 ] && [ -n "${VIGIL_DIFF_KEEP:-}" ] || return 0
+	mkdir -p "$VIGIL_DIFF_KEEP"
+	cp -r "$T/corpus" "$T/db" "$T"/clam.out* "$T"/vigil.out* \
+		"$VIGIL_DIFF_KEEP"/
+	echo "kept the corpus, database and outputs in $VIGIL_DIFF_KEEP"
+}

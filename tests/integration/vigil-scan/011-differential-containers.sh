@@ -42,7 +42,6 @@
 # there on failure).
 . "$(dirname "$0")/../lib.sh"
 
-GEN=$VIGIL_SRC/bench/engine/gen.py
 DIFF=$VIGIL_SRC/bench/engine/diffscan.py
 SEED=${VIGIL_DIFF_SEED:-7}
 MB=${VIGIL_DIFF_MB:-20}
@@ -53,56 +52,28 @@ need_clamscan
 clam_tmpdir
 
 # clamscan: archives and mail on, the other parsers off, executables parsed
-CLAMOPTS=(--no-summary --stdout --scan-archive=yes --scan-mail=yes
-	--scan-html=no --scan-ole2=no --scan-pdf=no --scan-swf=no
-	--scan-xmldocs=no --scan-hwp3=no --scan-onenote=no --scan-image=no
-	--scan-image-fuzzy-hash=no --heuristic-alerts=no --alert-encrypted=no
-	--detect-pua=yes --bytecode=no --nocerts --max-filesize=100M
-	--max-scansize=400M --max-recursion=17 --max-files=10000
-	--tempdir="$CT")
+clam_base
+CLAMOPTS+=(--scan-archive=yes --scan-mail=yes --alert-encrypted=no
+	--max-filesize=100M --max-scansize=400M --max-recursion=17
+	--max-files=10000)
 
 start=$SECONDS
-timeout 90 python3 "$GEN" containers --out "$T/corpus" --size-mb "$MB" \
-	--seed "$SEED" -q || { echo "FAIL: gen.py containers"; exit 1; }
-timeout 30 python3 "$GEN" db --out "$T/db" --scale 10k \
-	--corpus "$T/corpus" --seed "$SEED" -q || { echo "FAIL: gen.py db"; exit 1; }
+diff_gen containers 90
 echo "generated corpus and database in $((SECONDS - start)) s"
 
 files=("$T/corpus/files"/*)
-t0=$SECONDS
-timeout 100 clamscan "${CLAMOPTS[@]}" -d "$T/db" "${files[@]}" \
-	> "$T/clam.out" 2> "$T/clam.err"
-rc=$?
-if [ $rc -gt 1 ]; then
-	echo "FAIL: clamscan exit $rc"
-	head -20 "$T/clam.err"
-	exit 1
-fi
-echo "clamscan: $((SECONDS - t0)) s"
-
+diff_run clamscan "$T/clam.out" timeout 100 clamscan "${CLAMOPTS[@]}" \
+	-d "$T/db" "${files[@]}"
 read -ra extra <<< "${VIGIL_DIFF_ARGS:-}"
-t0=$SECONDS
-timeout 60 "$VIGIL_SCAN" -c "$T/empty.conf" -d "$T/db" \
-	--cache-dir "$T/cache" --set paranoid --no-icheck --show-ok \
-	--no-summary ${extra[@]+"${extra[@]}"} "${files[@]}" \
-	> "$T/vigil.out" 2> "$T/vigil.err"
-rc=$?
-if [ $rc -gt 1 ]; then
-	echo "FAIL: vigil-scan exit $rc"
-	head -20 "$T/vigil.err"
-	exit 1
-fi
-echo "vigil-scan: $((SECONDS - t0)) s"
+diff_run vigil-scan "$T/vigil.out" timeout 60 "$VIGIL_SCAN" \
+	-c "$T/empty.conf" -d "$T/db" --cache-dir "$T/cache" --set paranoid \
+	--no-icheck --show-ok --no-summary ${extra[@]+"${extra[@]}"} \
+	"${files[@]}"
 
 python3 "$DIFF" --manifest "$T/corpus/manifest.json" --root "$T/corpus/files" \
 	--clamscan "$T/clam.out" --vigil "$T/vigil.out"
 rc=$?
 echo "clamscan quirks tolerated: $QUIRKS"
-if [ $rc -ne 0 ] && [ -n "${VIGIL_DIFF_KEEP:-}" ]; then
-	mkdir -p "$VIGIL_DIFF_KEEP"
-	cp -r "$T/corpus" "$T/db" "$T/clam.out" "$T/vigil.out" "$T/vigil.err" \
-		"$VIGIL_DIFF_KEEP"/
-	echo "kept the corpus, database and outputs in $VIGIL_DIFF_KEEP"
-fi
+diff_keep $rc
 echo "total: $((SECONDS - start)) s"
 exit $rc
