@@ -228,7 +228,7 @@ vigil_cure_fd(struct vigil_scanner *s, int in_fd, int out_fd,
 	else
 		vigil_limits_default(&l);
 	l.flags |= VIGIL_SCAN_ALLMATCH;
-	if (scan_read_fd(s, in_fd, l.max_file_size, &buf, &len,
+	if (scan_read_fd(in_fd, l.max_file_size, &buf, &len,
 	    &toobig) == -1) {
 		if (toobig)
 			return vigil_scan_fd(s, in_fd, &l, res);

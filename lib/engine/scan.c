@@ -843,14 +843,13 @@ pread_all(int fd, uint8_t *p, size_t len, size_t *got)
  * bytes (0: SCAN_MAXREAD); *toobig when there was more.  -1 with errno.
  */
 int
-scan_read_fd(struct vigil_scanner *s, int fd, uint64_t cap, uint8_t **out,
-    size_t *outlen, int *toobig)
+scan_read_fd(int fd, uint64_t cap, uint8_t **out, size_t *outlen,
+    int *toobig)
 {
 	struct stat	 st;
 	uint8_t		*p;
 	size_t		 len;
 
-	(void)s;
 	*toobig = 0;
 	if (cap == 0 || cap > SCAN_MAXREAD)
 		cap = SCAN_MAXREAD;

@@ -103,8 +103,7 @@ int	 scan_time_up(struct vigil_scanner *);
 void	 scan_status(struct vigil_scanner *, enum vigil_status, const char *,
 	    ...) __attribute__((format(printf, 3, 4)));
 void	 scan_result(struct vigil_scanner *, struct vigil_result *);
-int	 scan_read_fd(struct vigil_scanner *, int, uint64_t, uint8_t **,
-	    size_t *, int *);
+int	 scan_read_fd(int, uint64_t, uint8_t **, size_t *, int *);
 
 /* container.c */
 enum obj_kind container_kind(const uint8_t *, size_t);

@@ -86,8 +86,7 @@ void	 vs_note(struct vs *, const char *path, const char *, ...)
 void	 vs_count_action(struct vs *, enum vs_action);
 void	 vs_out_result(struct vs *, const char *path,
 	    const struct vigil_result *, struct strbuf *keep);
-void	 vs_out_replay(struct vs *, const char *text, int status,
-	    uint64_t size);
+void	 vs_out_replay(struct vs *, const char *text, int status);
 void	 vs_out_error(struct vs *, const char *path, const char *why);
 void	 vs_out_dir(struct vs *);
 void	 vs_out_summary(struct vs *, const struct vigil_load_report *,

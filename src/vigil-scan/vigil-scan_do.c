@@ -71,6 +71,22 @@ inside(const struct vigil_result *r)
 	return 0;
 }
 
+/* meta_of - what the store keeps about the file beside its content */
+static void
+meta_of(struct qmeta *m, const char *path, const struct stat *st,
+    const struct vigil_result *r, const char *reason)
+{
+	memset(m, 0, sizeof(*m));
+	m->origin = (char *)(uintptr_t)path;
+	m->threat = (char *)(uintptr_t)r->threat;
+	m->status = (char *)(uintptr_t)vigil_status_name(r->status);
+	m->reason = (char *)(uintptr_t)reason;
+	m->uid = st->st_uid;
+	m->gid = st->st_gid;
+	m->mode = st->st_mode & 07777;
+	m->mtime = st->st_mtime;
+}
+
 /* keep_backup - BackupPath: a copy before the file is changed or removed */
 static int
 keep_backup(struct vs *vs, const char *path, int fd, const struct stat *st,
@@ -82,15 +98,7 @@ keep_backup(struct vs *vs, const char *path, int fd, const struct stat *st,
 
 	if (vs->backup == NULL)
 		return 0;
-	memset(&m, 0, sizeof(m));
-	m.origin = (char *)(uintptr_t)path;
-	m.threat = (char *)(uintptr_t)r->threat;
-	m.status = (char *)(uintptr_t)vigil_status_name(r->status);
-	m.reason = "backup";
-	m.uid = st->st_uid;
-	m.gid = st->st_gid;
-	m.mode = st->st_mode & 07777;
-	m.mtime = st->st_mtime;
+	meta_of(&m, path, st, r, "backup");
 	pthread_mutex_lock(&vs->qlock);
 	rc = qstore_put_fd(vs->backup, fd, &m, 1, id, err, sizeof(err));
 	pthread_mutex_unlock(&vs->qlock);
@@ -114,15 +122,7 @@ quarantine(struct vs *vs, const char *path, int fd, const struct stat *st,
 		vs_note(vs, path, "quarantine failed: no quarantine store");
 		return -1;
 	}
-	memset(&m, 0, sizeof(m));
-	m.origin = (char *)(uintptr_t)path;
-	m.threat = (char *)(uintptr_t)r->threat;
-	m.status = (char *)(uintptr_t)vigil_status_name(r->status);
-	m.reason = "quarantine";
-	m.uid = st->st_uid;
-	m.gid = st->st_gid;
-	m.mode = st->st_mode & 07777;
-	m.mtime = st->st_mtime;
+	meta_of(&m, path, st, r, "quarantine");
 	pthread_mutex_lock(&vs->qlock);
 	rc = qstore_put_fd(vs->quar, fd, &m, 0, id, err, sizeof(err));
 	pthread_mutex_unlock(&vs->qlock);
@@ -416,7 +416,7 @@ vs_object(struct vs *vs, struct vigil_scanner *sc, const char *path)
 	if (vs->found != NULL && S_ISREG(st.st_mode) &&
 	    (text = vs_found_lookup(vs->found, &st, &cst, &cont)) != NULL &&
 	    passive(vs, cst, cont)) {
-		vs_out_replay(vs, text, cst, (uint64_t)st.st_size);
+		vs_out_replay(vs, text, cst);
 		list_file(vs, path, (enum vigil_status)cst);
 		close(fd);
 		return;

@@ -12,6 +12,9 @@
  * quarantine, exec, ...) never uses this: the file is scanned and the
  * rule runs.
  *
+ * The entries read at start are sorted once and searched by bisection;
+ * with none (a first scan) a lookup costs nothing.
+ *
  * File: "VIGILFOUND1 <context>\n", then per entry one line
  * "dev ino size mtime_ns ctime_ns status container textlen\n" and textlen
  * bytes of report text.  Any damage: the cache starts empty.  Written
@@ -48,7 +51,16 @@ struct vs_found {
 	char		*path, *context;
 	struct found_ent *v;
 	size_t		 n, cap;
+	size_t		 nloaded;	/* v[0..nloaded): from the file, sorted */
 };
+
+/* cmp_ent - order of entries by key */
+static int
+cmp_ent(const void *a, const void *b)
+{
+	return memcmp(((const struct found_ent *)a)->key,
+	    ((const struct found_ent *)b)->key, sizeof(uint64_t) * 5);
+}
 
 /* st_key - the five fields that say a file is unchanged */
 static void
@@ -142,6 +154,9 @@ vs_found_open(const char *path, const char *context)
 		log_fatalx("out of memory");
 	pthread_mutex_init(&f->m, NULL);
 	load(f);
+	if (f->n > 1)
+		qsort(f->v, f->n, sizeof(*f->v), cmp_ent);
+	f->nloaded = f->n;
 	return f;
 }
 
@@ -153,22 +168,20 @@ const char *
 vs_found_lookup(struct vs_found *f, const struct stat *st, int *status,
     int *container)
 {
-	uint64_t k[5];
+	struct found_ent want, *e;
 	const char *t = NULL;
-	size_t	 i;
 
-	if (f == NULL)
+	if (f == NULL || f->nloaded == 0)
 		return NULL;
-	st_key(st, k);
-	pthread_mutex_lock(&f->m);
-	for (i = 0; i < f->n; i++)
-		if (memcmp(f->v[i].key, k, sizeof(k)) == 0) {
-			f->v[i].seen = 1;
-			*status = f->v[i].status;
-			*container = f->v[i].container;
-			t = f->v[i].text;
-			break;
-		}
+	st_key(st, want.key);
+	pthread_mutex_lock(&f->m);	/* v may grow; seen is written */
+	if ((e = bsearch(&want, f->v, f->nloaded, sizeof(*e),
+	    cmp_ent)) != NULL) {
+		e->seen = 1;
+		*status = e->status;
+		*container = e->container;
+		t = e->text;
+	}
 	pthread_mutex_unlock(&f->m);
 	return t;
 }

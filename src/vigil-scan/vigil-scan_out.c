@@ -254,14 +254,12 @@ vs_out_result(struct vs *vs, const char *path, const struct vigil_result *r,
 
 /* vs_out_replay - the lines of an unchanged file, from the verdict cache */
 void
-vs_out_replay(struct vs *vs, const char *text, int status, uint64_t size)
+vs_out_replay(struct vs *vs, const char *text, int status)
 {
 	struct vigil_result r;
 
 	memset(&r, 0, sizeof(r));
 	r.status = (enum vigil_status)status;
-	r.bytes = 0;
-	(void)size;
 	pthread_mutex_lock(&vs->lock);
 	count(vs, &r);
 	vs->n.cached++;
