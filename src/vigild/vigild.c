@@ -1,0 +1,712 @@
+/*
+ * vigild.c - the scanning daemon: start-up, sockets, privileges, signals
+ *
+ * vigild loads the database once and scans for every client: vigil's
+ * front ends over its native protocol, and any client of clamd's
+ * protocol.  This file reads the configuration ([vigild], [path],
+ * [vigild.report]), loads the database, binds the sockets (ListenSocket,
+ * optional ListenAddress, ControlSocket, optional MetricsAddress) while
+ * still root, detaches (unless -F) and writes the pid file, drops to
+ * [vigild] User, and then runs the accept loop, which also takes the
+ * signals through a signalfd: SIGHUP reloads configuration and database,
+ * SIGTERM and SIGINT stop (in-flight scans finish, bounded).
+ *
+ * DESIGN
+ * The daemon forks before any thread starts, and the parent exits only
+ * once the child reports its sockets ready (or the reason it could not
+ * start), so "vigild && clamdscan ..." works and a start-up failure is an
+ * exit status, not a line in a log.  Connections past MaxConnections get
+ * one busy line and are closed at once, so a flood costs a file
+ * descriptor for a moment, never a thread.  The control socket is not
+ * subject to that limit: an administrator can always reach the daemon.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "cfg.h"
+#include "log.h"
+#include "vigild.h"
+
+struct vigild	 vd = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static const struct cfg_dirs dirs = { VIGIL_DATADIR, VIGIL_SYSCONFDIR,
+	VIGIL_LOCALSTATEDIR };
+
+enum { L_UNIX, L_TCP, L_CTL, L_NUM };
+static int	 lfd[L_NUM] = { -1, -1, -1 };
+static char	*unlink_paths[2];
+static char	*pidfile;
+
+/* now_usec - monotonic microseconds */
+uint64_t
+now_usec(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* vigild_limits - the engine limits in force */
+void
+vigild_limits(struct vigil_limits *out)
+{
+	pthread_mutex_lock(&vd.mu);
+	*out = vd.lim;
+	pthread_mutex_unlock(&vd.mu);
+}
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: vigild [-F] [-t] [-V] [-c FILE]\n"
+	    "  -c FILE  configuration (default %s/vigil.conf)\n"
+	    "  -F       stay in the foreground, log to standard error\n"
+	    "  -t       check the configuration and the database, then exit\n"
+	    "  -V       print the version\n", VIGIL_SYSCONFDIR);
+	exit(2);
+}
+
+/* apply_config - the settings a reload may change, from c */
+static void
+apply_config(const struct cfg *c)
+{
+	struct vigil_limits	 l;
+	long			 n;
+
+	vigil_limits_default(&l);
+	l.max_file_size = cfg_size(c, "vigild", NULL, "MaxFileSize");
+	l.max_scan_size = cfg_size(c, "vigild", NULL, "MaxScanSize");
+	l.max_recursion = (unsigned)cfg_int(c, "vigild", NULL,
+	    "MaxRecursion");
+	l.max_files = (unsigned)cfg_int(c, "vigild", NULL, "MaxFiles");
+	l.max_ratio = (unsigned)cfg_int(c, "vigild", NULL, "MaxRatio");
+	l.max_scan_ms = (unsigned)cfg_int(c, "vigild", NULL,
+	    "MaxScanTime") * 1000;
+	pthread_mutex_lock(&vd.mu);
+	vd.lim = l;
+	vd.stream_max = cfg_size(c, "vigild", NULL, "StreamMaxLength");
+	vd.idle_timeout = (unsigned)cfg_int(c, "vigild", NULL, "IdleTimeout");
+	vd.max_conn = (unsigned)cfg_int(c, "vigild", NULL, "MaxConnections");
+	pthread_mutex_unlock(&vd.mu);
+	if (vd.threads == 0) {
+		vd.threads = (unsigned)cfg_int(c, "vigild", NULL, "MaxThreads");
+		if (vd.threads == 0) {
+			n = sysconf(_SC_NPROCESSORS_ONLN);
+			vd.threads = n > 0 ? (unsigned)n : 1;
+		}
+		vd.maxqueue = (unsigned)cfg_int(c, "vigild", NULL, "MaxQueue");
+		vd.cache_entries = (size_t)cfg_int(c, "vigild", NULL,
+		    "CacheEntries");
+	}
+}
+
+/* open_report - the request log from [vigild.report] */
+static int
+open_report(const struct cfg *c)
+{
+	const char	*p = cfg_str(c, "vigild.report", NULL, "ReportFileName");
+
+	log_set_level((enum log_level)(cfg_int(c, "vigild.report", NULL,
+	    "ReportLevel") > 3 ? LOG_LVL_DEBUG : LOG_LVL_INFO));
+	if (reqlog_open(p, cfg_bool(c, "vigild.report", NULL, "Append"),
+	    (unsigned)cfg_int(c, "vigild.report", NULL,
+	    "ReportFilePermission"),
+	    cfg_bool(c, "vigild.report", NULL, "ShowOk"),
+	    strcmp(cfg_str(c, "vigild.report", NULL, "ReportFormat"),
+	    "json") == 0) == -1) {
+		log_warn("%s", p);
+		return -1;
+	}
+	return 0;
+}
+
+/* cache_dir - [path] CachePath, or NULL when off */
+static const char *
+cache_dir(const struct cfg *c)
+{
+	const char	*p = cfg_str(c, "path", NULL, "CachePath");
+
+	return p != NULL && p[0] != '\0' ? p : NULL;
+}
+
+/* vigild_reload_config - SIGHUP and RELOADCONF */
+int
+vigild_reload_config(char *err, size_t errlen)
+{
+	struct cfg	*c, *old;
+
+	if ((c = cfg_load_program(vd.config_path, &dirs, err, errlen)) ==
+	    NULL) {
+		log_warnx("configuration reload failed, keeping the running "
+		    "one: %s", err);
+		return -1;
+	}
+	apply_config(c);
+	(void)open_report(c);
+	db_set_paths(cfg_str(c, "path", NULL, "BasesPath"), cache_dir(c));
+	old = vd.cfg;
+	vd.cfg = c;
+	cfg_free(old);
+	log_info("configuration %s reloaded (sockets, MaxThreads and "
+	    "MaxQueue change on restart)", cfg_filename(c));
+	return db_reload(NULL, NULL, err, errlen);
+}
+
+/* reload_conf_thread - SIGHUP's work, off the accept loop */
+static void *
+reload_conf_thread(void *arg)
+{
+	char	 err[2048];
+
+	(void)arg;
+	(void)vigild_reload_config(err, sizeof(err));
+	return NULL;
+}
+
+/* vigild_request_stop - SHUTDOWN: stop as on SIGTERM */
+void
+vigild_request_stop(void)
+{
+	kill(getpid(), SIGTERM);
+}
+
+/* unix_listen - bind a unix socket at path, replacing a stale one */
+static int
+unix_listen(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un	 sun;
+	int			 fd, probe;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "%s: socket path too long", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(probe);
+			snprintf(err, errlen, "%s: another daemon is listening "
+			    "there", path);
+			return -1;
+		}
+		close(probe);
+	}
+	(void)unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 1024) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* listen_address - a listening socket for a cfg address */
+int
+listen_address(const char *addr, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *ai = NULL, *p;
+	char		 host[256], *port;
+	int		 fd = -1, one = 1, rc;
+
+	if (addr[0] == '/')
+		return unix_listen(addr, err, errlen);
+	if (addr[0] == '[') {
+		snprintf(host, sizeof(host), "%s", addr + 1);
+		if ((port = strstr(host, "]:")) == NULL) {
+			snprintf(err, errlen, "%s: bad address", addr);
+			return -1;
+		}
+		*port = '\0';
+		port += 2;
+	} else {
+		snprintf(host, sizeof(host), "%s", addr);
+		if ((port = strrchr(host, ':')) == NULL) {
+			snprintf(err, errlen, "%s: bad address", addr);
+			return -1;
+		}
+		*port++ = '\0';
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host[0] && strcmp(host, "*") ? host : NULL,
+	    port, &hints, &ai)) != 0) {
+		snprintf(err, errlen, "%s: %s", addr, gai_strerror(rc));
+		return -1;
+	}
+	for (p = ai; p != NULL; p = p->ai_next) {
+		if ((fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC,
+		    p->ai_protocol)) == -1)
+			continue;
+		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		    sizeof(one));
+		if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 &&
+		    listen(fd, 1024) == 0)
+			break;
+		snprintf(err, errlen, "%s: %s", addr, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* mkparent - create path's parent directory when missing */
+static void
+mkparent(const char *path)
+{
+	char	 d[4096], *s;
+
+	snprintf(d, sizeof(d), "%s", path);
+	if ((s = strrchr(d, '/')) == NULL || s == d)
+		return;
+	*s = '\0';
+	(void)mkdir(d, 0755);
+}
+
+/* bind_all - every socket, as the invoking user (root) */
+static int
+bind_all(const struct cfg *c, char *err, size_t errlen)
+{
+	const char	*sock = cfg_str(c, "vigild", NULL, "ListenSocket");
+	const char	*tcp = cfg_str(c, "vigild", NULL, "ListenAddress");
+	const char	*ctl = cfg_str(c, "vigild", NULL, "ControlSocket");
+	const char	*met = cfg_str(c, "vigild", NULL, "MetricsAddress");
+	const char	*grp = cfg_str(c, "vigild", NULL, "SocketGroup");
+	struct group	*g;
+
+	if (sock == NULL || sock[0] == '\0') {
+		snprintf(err, errlen, "[vigild] ListenSocket is empty");
+		return -1;
+	}
+	mkparent(sock);
+	if ((lfd[L_UNIX] = unix_listen(sock, err, errlen)) == -1)
+		return -1;
+	unlink_paths[0] = strdup(sock);
+	(void)chmod(sock, (mode_t)cfg_int(c, "vigild", NULL, "SocketMode"));
+	if (grp && grp[0] && (g = getgrnam(grp)) != NULL)
+		(void)chown(sock, (uid_t)-1, g->gr_gid);
+	if (ctl != NULL && ctl[0] != '\0') {
+		mkparent(ctl);
+		if ((lfd[L_CTL] = unix_listen(ctl, err, errlen)) == -1)
+			return -1;
+		unlink_paths[1] = strdup(ctl);
+		(void)chmod(ctl, 0600);
+	}
+	if (tcp != NULL && tcp[0] != '\0') {
+		if ((lfd[L_TCP] = listen_address(tcp, err, errlen)) == -1)
+			return -1;
+		if (strncmp(tcp, "127.", 4) != 0 && strncmp(tcp, "[::1]", 5)
+		    != 0 && strncmp(tcp, "localhost:", 10) != 0)
+			log_warnx("ListenAddress %s is not a loopback address: "
+			    "anyone who reaches it can have files scanned",
+			    tcp);
+	}
+	if (met != NULL && met[0] != '\0' &&
+	    metrics_start(met, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* pid_running - pid file names a live process */
+static long
+pid_running(const char *path)
+{
+	FILE	*f;
+	long	 pid = 0;
+
+	if ((f = fopen(path, "re")) == NULL)
+		return 0;
+	if (fscanf(f, "%ld", &pid) != 1)
+		pid = 0;
+	fclose(f);
+	if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) == 0)
+		return pid;
+	return 0;
+}
+
+/* write_pidfile - atomically */
+static int
+write_pidfile(const char *path, char *err, size_t errlen)
+{
+	char	 tmp[4200];
+	FILE	*f;
+
+	mkparent(path);
+	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
+	if ((f = fopen(tmp, "we")) == NULL) {
+		snprintf(err, errlen, "%.1024s: %s", tmp, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	if (fclose(f) != 0 || rename(tmp, path) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		(void)unlink(tmp);
+		return -1;
+	}
+	pidfile = strdup(path);
+	return 0;
+}
+
+/* drop_privileges - become [vigild] User when started as root */
+static int
+drop_privileges(const struct cfg *c, char *err, size_t errlen)
+{
+	const char	*user = cfg_str(c, "vigild", NULL, "User");
+	const char	*cache = cache_dir(c);
+	struct passwd	*pw;
+
+	if (geteuid() != 0 || user == NULL || user[0] == '\0')
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		log_warnx("user '%s' does not exist: vigild keeps running as "
+		    "root (create it, or set [vigild] User)", user);
+		return 0;
+	}
+	/* the compiled cache must stay writable for reloads */
+	if (cache != NULL) {
+		(void)mkdir(cache, 0755);
+		(void)chown(cache, pw->pw_uid, pw->pw_gid);
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
+	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
+		snprintf(err, errlen, "cannot become user %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1) {
+		snprintf(err, errlen, "could regain root after dropping it");
+		return -1;
+	}
+	log_info("running as user %s", user);
+	return 0;
+}
+
+/* peer_name - who is on the other side of fd, for the log */
+static void
+peer_name(int fd, int kind, char *out, size_t len)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof(ss);
+	struct ucred		 cr;
+	socklen_t		 cl = sizeof(cr);
+	char			 h[INET6_ADDRSTRLEN] = "?";
+	in_port_t		 port = 0;
+
+	if (kind != L_TCP) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &cl) == 0)
+			snprintf(out, len, "%s:pid=%ld,uid=%ld", kind == L_CTL ?
+			    "control" : "local", (long)cr.pid, (long)cr.uid);
+		else
+			snprintf(out, len, "local");
+		return;
+	}
+	if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET) {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+			inet_ntop(AF_INET, &s4->sin_addr, h, sizeof(h));
+			port = ntohs(s4->sin_port);
+		} else if (ss.ss_family == AF_INET6) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+			inet_ntop(AF_INET6, &s6->sin6_addr, h, sizeof(h));
+			port = ntohs(s6->sin6_port);
+		}
+	}
+	snprintf(out, len, "%s:%u", h, (unsigned)port);
+}
+
+/* accept_one - take a connection from listener k */
+static void
+accept_one(int k)
+{
+	struct conn_opts o = { .control = k == L_CTL, .unix_peer = k != L_TCP };
+	char		 peer[96], msg[128];
+	int		 fd, one = 1, n;
+
+	if ((fd = accept4(lfd[k], NULL, NULL, SOCK_CLOEXEC)) == -1)
+		return;
+	if (k == L_TCP)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+		    sizeof(one));
+	if (k != L_CTL && conn_count() >= vd.max_conn) {
+		n = snprintf(msg, sizeof(msg), "ERROR: vigild busy "
+		    "(MaxConnections %u)\n", vd.max_conn);
+		(void)send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		atomic_fetch_add(&vstats.busy, 1);
+		close(fd);
+		return;
+	}
+	peer_name(fd, k, peer, sizeof(peer));
+	if (conn_start(fd, peer, &o) == -1) {
+		n = snprintf(msg, sizeof(msg), "ERROR: vigild busy "
+		    "(no thread)\n");
+		(void)send(fd, msg, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		atomic_fetch_add(&vstats.busy, 1);
+		close(fd);
+	}
+}
+
+/* serve - the accept loop; returns on SIGTERM/SIGINT */
+static void
+serve(int sfd)
+{
+	struct pollfd		 p[L_NUM + 1];
+	struct signalfd_siginfo	 si;
+	pthread_t		 t;
+	int			 i, n;
+
+	for (;;) {
+		n = 0;
+		for (i = 0; i < L_NUM; i++) {
+			p[i].fd = lfd[i];
+			p[i].events = POLLIN;
+			p[i].revents = 0;
+		}
+		p[L_NUM].fd = sfd;
+		p[L_NUM].events = POLLIN;
+		p[L_NUM].revents = 0;
+		if ((n = poll(p, L_NUM + 1, -1)) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("poll");
+			continue;
+		}
+		if (p[L_NUM].revents & POLLIN) {
+			if (read(sfd, &si, sizeof(si)) != sizeof(si))
+				continue;
+			if (si.ssi_signo == SIGHUP) {
+				log_info("SIGHUP: reloading the configuration "
+				    "and the database");
+				if (pthread_create(&t, NULL,
+				    reload_conf_thread, NULL) == 0)
+					pthread_detach(t);
+				continue;
+			}
+			log_info("%s: stopping", strsignal((int)si.ssi_signo));
+			return;
+		}
+		for (i = 0; i < L_NUM; i++)
+			if (lfd[i] != -1 && (p[i].revents & POLLIN))
+				accept_one(i);
+	}
+}
+
+/* daemonize - fork; the parent waits for the child's word on a pipe */
+static int
+daemonize(void)
+{
+	int	 p[2], fd;
+	pid_t	 pid;
+	char	 buf[1024];
+	ssize_t	 n;
+
+	if (pipe2(p, O_CLOEXEC) == -1)
+		log_fatal("pipe");
+	if ((pid = fork()) == -1)
+		log_fatal("fork");
+	if (pid > 0) {
+		close(p[1]);
+		n = read(p[0], buf, sizeof(buf) - 1);
+		if (n > 0 && buf[0] == '+')
+			_exit(0);
+		if (n > 0) {
+			buf[n] = '\0';
+			fprintf(stderr, "vigild: %s\n", buf);
+		} else
+			fprintf(stderr, "vigild: failed to start\n");
+		_exit(1);
+	}
+	close(p[0]);
+	(void)setsid();
+	(void)chdir("/");
+	if ((fd = open("/dev/null", O_RDWR)) != -1) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return p[1];
+}
+
+/* tell_parent - the daemonized child reports ready ("+") or an error */
+static void
+tell_parent(int *fd, const char *msg)
+{
+	if (*fd == -1)
+		return;
+	(void)!write(*fd, msg, strlen(msg));
+	close(*fd);
+	*fd = -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	char		 err[4096];
+	int		 ch, fg = 0, test = 0, notify = -1, sfd, i, devnull;
+	struct cfg	*c;
+	sigset_t	 ss;
+	struct dbref	*r;
+	long		 other;
+
+	while ((ch = getopt(argc, argv, "c:FtVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			vd.config_path = optarg;
+			break;
+		case 'F':
+			fg = 1;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'V':
+			printf("vigild %s\n", VIGIL_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("vigild", LOG_TO_STDERR, LOG_LVL_INFO);
+	if ((c = cfg_load_program(vd.config_path, &dirs, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	vd.cfg = c;
+	apply_config(c);
+	if (test) {
+		if (db_init(cfg_str(c, "path", NULL, "BasesPath"),
+		    cache_dir(c), err, sizeof(err)) == -1) {
+			fprintf(stderr, "vigild: %s\n", err);
+			return 1;
+		}
+		r = db_acquire();
+		printf("%s: OK; database %s: %lu signatures\n", cfg_filename(c),
+		    cfg_str(c, "path", NULL, "BasesPath"), r->sigs);
+		db_release(r);
+		db_fini();
+		cfg_free(c);
+		return 0;
+	}
+	pidfile = NULL;
+	if ((other = pid_running(cfg_str(c, "vigild", NULL, "PidFile"))) >
+	    0) {
+		fprintf(stderr, "vigild: already running (pid %ld)\n", other);
+		return 1;
+	}
+	if (!fg) {
+		notify = daemonize();
+		log_init("vigild", 0, LOG_LVL_INFO);
+		if ((devnull = open("/dev/null", O_RDWR)) != -1) {
+			dup2(devnull, STDERR_FILENO);
+			if (devnull > STDERR_FILENO)
+				close(devnull);
+		}
+	}
+	/* every thread inherits the mask; signals come through sfd */
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &ss, NULL);
+	if ((sfd = signalfd(-1, &ss, SFD_CLOEXEC)) == -1) {
+		snprintf(err, sizeof(err), "signalfd: %s", strerror(errno));
+		goto fail;
+	}
+	vd.started = time(NULL);
+	(void)open_report(c);
+	if (db_init(cfg_str(c, "path", NULL, "BasesPath"), cache_dir(c), err,
+	    sizeof(err)) == -1)
+		goto fail;
+	if (bind_all(c, err, sizeof(err)) == -1)
+		goto fail;
+	{
+		const char *pf = cfg_str(c, "vigild", NULL, "PidFile");
+
+		/* in the foreground (systemd) a pid file is a convenience */
+		if (pf != NULL && pf[0] != '\0' &&
+		    write_pidfile(pf, err, sizeof(err)) == -1) {
+			if (!fg)
+				goto fail;
+			log_warnx("%s", err);
+		}
+	}
+	if (drop_privileges(c, err, sizeof(err)) == -1)
+		goto fail;
+	if (pool_init(vd.threads, vd.maxqueue, vd.cache_entries) == -1) {
+		snprintf(err, sizeof(err), "cannot start %u scanning threads",
+		    vd.threads);
+		goto fail;
+	}
+	r = db_acquire();
+	log_info("vigild %s ready on %s: %lu signatures, %u threads, queue %u",
+	    VIGIL_VERSION, cfg_str(c, "vigild", NULL, "ListenSocket"),
+	    r->sigs, vd.threads, vd.maxqueue);
+	db_release(r);
+	tell_parent(&notify, "+");
+
+	serve(sfd);
+
+	atomic_store(&vd.stopping, 1);
+	for (i = 0; i < L_NUM; i++)
+		if (lfd[i] != -1)
+			close(lfd[i]);
+	for (i = 0; i < 2; i++)
+		if (unlink_paths[i] != NULL)
+			(void)unlink(unlink_paths[i]);
+	conn_wait_all(20);
+	pool_fini();
+	conn_wait_all(5);
+	if (pidfile != NULL)
+		(void)unlink(pidfile);
+	if (conn_count() == 0)
+		db_fini();
+	reqlog_close();
+	log_info("stopped");
+	cfg_free(vd.cfg);
+	for (i = 0; i < 2; i++)
+		free(unlink_paths[i]);
+	free(pidfile);
+	return 0;
+fail:
+	log_warnx("%s", err);
+	tell_parent(&notify, err);
+	if (pidfile != NULL)
+		(void)unlink(pidfile);
+	for (i = 0; i < 2; i++)
+		if (unlink_paths[i] != NULL)
+			(void)unlink(unlink_paths[i]);
+	return 1;
+}
