@@ -92,3 +92,42 @@ diff_keep() {
 		"$VIGIL_DIFF_KEEP"/
 	echo "kept the corpus, database and outputs in $VIGIL_DIFF_KEEP"
 }
+
+# vigild: a private daemon under $T (tests/integration/vigild/)
+VIGILD=${VIGIL_BUILD:-}/src/vigild/vigild
+vtalk() { python3 "$VIGIL_SRC/tests/integration/vigild/vtalk.py" "$@"; }
+
+# vigild_conf [LINE...] - $T/vigil.conf for a daemon on $T/vigild.sock with
+# a copy of the bundled database in $T/db; LINEs are added to [vigild]
+vigild_conf() {
+	mkdir -p "$T/db" "$T/cache"
+	cp -r "$DB"/. "$T/db/"
+	{
+		printf '[path]\nBasesPath = %s\nCachePath = %s\n' "$T/db" "$T/cache"
+		printf '[vigild]\nListenSocket = %s\nControlSocket = %s\n' \
+			"$T/vigild.sock" "$T/vigild.ctl"
+		printf 'PidFile = %s\n' "$T/vigild.pid"
+		case " $* " in *" User ="*|*" User="*) ;; *) printf 'User =\n' ;; esac
+		case " $* " in *" MaxThreads"*) ;; *) printf 'MaxThreads = 2\n' ;; esac
+		for l in "$@"; do printf '%s\n' "$l"; done
+		printf '[vigild.report]\nReportFileName = %s\nShowOk = yes\n' \
+			"$T/vigild.log"
+	} > "$T/vigil.conf"
+}
+
+# vigild_start [OPTION...] - start the daemon (it detaches once ready)
+vigild_start() { "$VIGILD" -c "$T/vigil.conf" "$@"; }
+
+# vigild_pid - the running daemon's pid, or nothing
+vigild_pid() { cat "$T/vigild.pid" 2>/dev/null; }
+
+# vigild_stop - SIGTERM, then wait (bounded) for the process to go
+vigild_stop() {
+	local pid i
+	pid=$(vigild_pid) || return 0
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || return 0
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$pid" 2>/dev/null
+	return 1
+}
