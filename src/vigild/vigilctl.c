@@ -85,9 +85,10 @@ static void __attribute__((noreturn))
 usage(int rc)
 {
 	fprintf(rc == 0 ? stdout : stderr,
-"usage: vigilctl [-q] [-c FILE] COMMAND [DAEMON...]\n"
+"usage: vigilctl [-qv] [-c FILE] COMMAND [DAEMON...]\n"
 "  -c FILE   configuration (default " VIGIL_SYSCONFDIR "/vigil.conf)\n"
 "  -q        quiet: print nothing but errors\n"
+"  -v        checkconfig: also print the effective configuration\n"
 "COMMAND: start stop restart reload reload-db (reload_avbase) stats\n"
 "         status checkconfig\n"
 "DAEMON:  vigild (default) vigil-icapd vigil-smtpd\n");
@@ -716,6 +717,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "config",	required_argument,	NULL, 'c' },
 		{ "quiet",	no_argument,		NULL, 'q' },
+		{ "verbose",	no_argument,		NULL, 'v' },
 		{ "help",	no_argument,		NULL, 'h' },
 		{ "version",	no_argument,		NULL, 'V' },
 		{ NULL,		0,			NULL, 0 }
@@ -725,14 +727,15 @@ main(int argc, char *argv[])
 	struct cfg		*c;
 	const char		*path = NULL;
 	char			*abs = NULL;
-	int			 ch, i, rc;
+	int			 ch, i, rc, verbose = 0;
 
 	memset(&v, 0, sizeof(v));
 	log_init("vigilctl", LOG_TO_STDERR, LOG_LVL_WARN);
-	while ((ch = getopt_long(argc, argv, "c:qhV", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:qvhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'q': v.quiet = 1; break;
+		case 'v': verbose = 1; break;
 		case 'h': usage(0);
 		case 'V':
 			printf("vigilctl %s\n", VIGIL_PKG_VERSION);
@@ -765,6 +768,8 @@ main(int argc, char *argv[])
 		if (!v.quiet)
 			printf("%s: OK\n", cfg_filename(c));
 		rc = VX_OK;
+		if (verbose && cfg_dump(c, stdout) == -1)
+			rc = VX_FAIL;
 	} else
 		rc = run(cmd, &v, argv + 1, argc - 1);
 	cfg_free(c);
