@@ -428,6 +428,11 @@ static const struct cfg_param vigild_params[] = {
 	P_STR("EventStore", "sqlite:@DATADIR@/events.sqlite", 0,
 	    "sqlite:PATH or a postgresql:// URI shared by gateways"),
 	P_ADDR("MetricsAddress", "", 0, "Prometheus endpoint; empty: off"),
+	P_STR("VersionReply", "vigil %v/%n/%d", 0,
+	    "VERSION answer: %v vigil's version, %n the database number, "
+	    "%d its load date; clients that parse clamd's own answer "
+	    "(c-icap's clamd module) need a reply compatible with it, such "
+	    "as 'ClamAV 1.0.0/%n/%d'"),
 };
 
 static const struct cfg_param web_params[] = {

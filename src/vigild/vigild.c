@@ -86,6 +86,15 @@ usage(void)
 	exit(2);
 }
 
+/* vigild_version_format - VersionReply, copied under the lock */
+void
+vigild_version_format(char *out, size_t len)
+{
+	pthread_mutex_lock(&vd.mu);
+	snprintf(out, len, "%s", vd.version_fmt);
+	pthread_mutex_unlock(&vd.mu);
+}
+
 /* apply_config - the settings a reload may change, from c */
 static void
 apply_config(const struct cfg *c)
@@ -107,6 +116,8 @@ apply_config(const struct cfg *c)
 	vd.stream_max = cfg_size(c, "vigild", NULL, "StreamMaxLength");
 	vd.idle_timeout = (unsigned)cfg_int(c, "vigild", NULL, "IdleTimeout");
 	vd.max_conn = (unsigned)cfg_int(c, "vigild", NULL, "MaxConnections");
+	snprintf(vd.version_fmt, sizeof(vd.version_fmt), "%s",
+	    cfg_str(c, "vigild", NULL, "VersionReply"));
 	pthread_mutex_unlock(&vd.mu);
 	if (vd.threads == 0) {
 		vd.threads = (unsigned)cfg_int(c, "vigild", NULL, "MaxThreads");

@@ -141,6 +141,7 @@ struct vigild {
 	unsigned		 threads;
 	unsigned		 maxqueue;
 	size_t			 cache_entries;
+	char			 version_fmt[256];	/* VersionReply */
 	time_t			 started;
 	atomic_int		 stopping;
 	pthread_mutex_t		 mu;		/* the fields above, on reload */
@@ -153,6 +154,8 @@ void		 vigild_request_stop(void);
  * database; 0, or -1 with the configuration errors in err */
 int		 vigild_reload_config(char *err, size_t errlen);
 uint64_t	 now_usec(void);
+/* vigild_version_format - [vigild] VersionReply, copied */
+void		 vigild_version_format(char *, size_t);
 /* vigild_limits - the engine limits in force (a reload may change them) */
 void		 vigild_limits(struct vigil_limits *);
 /* listen_address - a listening socket on host:port, [v6]:port or

@@ -740,6 +740,38 @@ db_number(const struct dbref *r)
 	return strtoul(hex, NULL, 16);
 }
 
+/* version_reply - [vigild] VersionReply with its %-escapes expanded */
+static void
+version_reply(const struct dbref *r, const char *when, char *out, size_t len)
+{
+	char		 fmt[256];
+	const char	*p;
+	size_t		 n = 0;
+	int		 m;
+
+	vigild_version_format(fmt, sizeof(fmt));
+	for (p = fmt; *p != '\0' && n + 1 < len; p++) {
+		m = 0;
+		if (*p == '%' && p[1] == 'v')
+			m = snprintf(out + n, len - n, "%s", VIGIL_VERSION);
+		else if (*p == '%' && p[1] == 'n')
+			m = snprintf(out + n, len - n, "%lu", db_number(r));
+		else if (*p == '%' && p[1] == 'd')
+			m = snprintf(out + n, len - n, "%s", when);
+		else if (*p == '%' && p[1] == '%')
+			m = snprintf(out + n, len - n, "%%");
+		else {
+			out[n++] = *p;
+			continue;
+		}
+		p++;
+		if (m < 0 || (size_t)m >= len - n)
+			break;
+		n += (size_t)m;
+	}
+	out[n < len ? n : len - 1] = '\0';
+}
+
 /* dispatch - one command; 0 to go on reading, -1 to close */
 static int
 dispatch(struct conn *c, const struct proto_req *q, const char *arg,
@@ -749,7 +781,7 @@ dispatch(struct conn *c, const struct proto_req *q, const char *arg,
 	struct job	*j;
 	struct strbuf	 sb;
 	unsigned	 id = 0;
-	char		 when[64];
+	char		 when[64], vbuf[512];
 	struct tm	 tm;
 
 	if (c->session && q->cmd != CMD_END && q->cmd != CMD_IDSESSION)
@@ -763,12 +795,12 @@ dispatch(struct conn *c, const struct proto_req *q, const char *arg,
 		r = db_acquire();
 		localtime_r(&r->loaded_at, &tm);
 		strftime(when, sizeof(when), "%a %b %e %H:%M:%S %Y", &tm);
+		version_reply(r, when, vbuf, sizeof(vbuf));
 		if (q->cmd == CMD_VERSION)
-			reply(c, id, q->delim, "vigil %s/%lu/%s", VIGIL_VERSION,
-			    db_number(r), when);
+			reply(c, id, q->delim, "%s", vbuf);
 		else
-			reply(c, id, q->delim, "vigil %s/%lu/%s| COMMANDS: %s",
-			    VIGIL_VERSION, r->sigs, when, proto_commands_list);
+			reply(c, id, q->delim, "%s| COMMANDS: %s", vbuf,
+			    proto_commands_list);
 		db_release(r);
 		break;
 	case CMD_RELOAD:
