@@ -676,6 +676,17 @@ native_job(struct conn *c, const struct proto_req *q, const char *arg,
 		strbuf_fini(&sb);
 		return NULL;
 	}
+	if (r.cure && !c->o.unix_peer) {
+		struct strbuf	 sb;
+
+		strbuf_init(&sb, 4096);
+		vproto_error_format(&sb, "badrequest", "cure=1 needs the unix "
+		    "socket (the cured copy comes back as a descriptor)",
+		    q->delim);
+		conn_send(c, sb.data, sb.len, -1);
+		strbuf_fini(&sb);
+		return NULL;
+	}
 	if ((j = new_job(c, q, 0)) == NULL)
 		return NULL;
 	j->native = 1;

@@ -257,10 +257,13 @@ cure_object(struct worker *w, const struct job *j, const uint8_t *data,
 	    (out = memfd_create("vigild-cured", MFD_CLOEXEC)) == -1)
 		goto out;
 	rc = vigil_cure_fd(w->sc, in, out, &j->lim, res);
-	if (rc == VIGIL_OK && res->status == VIGIL_CURED &&
-	    lseek(out, 0, SEEK_SET) == 0) {
-		*cured_fd = out;
-		out = -1;
+	if (rc == VIGIL_OK && res->status == VIGIL_CURED) {
+		char	 self[64];
+
+		/* the client gets a read-only descriptor of the copy */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", out);
+		if ((*cured_fd = open(self, O_RDONLY | O_CLOEXEC)) == -1)
+			rc = VIGIL_EIO;
 	}
 out:
 	close(in);
