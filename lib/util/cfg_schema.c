@@ -121,6 +121,8 @@ static const struct cfg_param scanner_options_params[] = {
 	    "vigil: skip files whose verdict is cached (iChecker)"),
 	P_BOOL("UseDaemon", "no", 0,
 	    "vigil: scan through vigild instead of in-process"),
+	P_ADDR("VigildAddress", "/run/vigil/vigild.sock", 0,
+	    "vigil: the scanning daemon, for UseDaemon"),
 };
 
 static const struct cfg_param report_params_scanner[] = {

@@ -30,7 +30,7 @@ enum {
 	OPT_JSON = 256, OPT_NOSUMMARY, OPT_LISTTHREATS, OPT_CACHEDIR,
 	OPT_NOCACHE, OPT_SET, OPT_EXCLDIR, OPT_EXCLMASK, OPT_ALLMATCH,
 	OPT_LENIENT, OPT_SHOWOK, OPT_NORECURSE, OPT_RECURSE, OPT_APPEND,
-	OPT_VERSION, OPT_CURE, OPT_NOICHECK, OPT_ICHECKDIR
+	OPT_VERSION, OPT_CURE, OPT_NOICHECK, OPT_ICHECKDIR, OPT_DAEMON
 };
 
 static const struct option long_opts[] = {
@@ -64,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "cure",		no_argument,	   NULL, OPT_CURE },
 	{ "no-icheck",		no_argument,	   NULL, OPT_NOICHECK },
 	{ "icheck-dir",		required_argument, NULL, OPT_ICHECKDIR },
+	{ "daemon",		optional_argument, NULL, OPT_DAEMON },
 	{ "version",		no_argument,	   NULL, OPT_VERSION },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
@@ -72,6 +73,7 @@ static const struct option long_opts[] = {
 struct cli {
 	const char	*config, *dbdir, *listfile, *report, *cachedir, *set;
 	const char	*icheckdir;
+	const char	*daemon;	/* "" : the configuration's address */
 	int		 threads, append, verbose, list_threats, lenient;
 	int		 json, no_summary, show_ok, allmatch, all_local;
 	int		 nocache, recursive;	/* -1: from the configuration */
@@ -120,6 +122,8 @@ usage(int status)
 "  -mC[y|n]              verdict cache (iChecker) on (y) or off (n)\n"
 "      --no-icheck       the same as -mCn\n"
 "      --icheck-dir DIR  where the verdict cache lives ([path] CachePath)\n"
+"      --daemon[=ADDR]   scan through vigild ([scanner.options] UseDaemon,\n"
+"                        VigildAddress; a socket path or HOST:PORT)\n"
 "  -pX FILE              list objects of status X in FILE: i infected,\n"
 "                        s suspicious, w warning, c corrupted, p protected,\n"
 "                        e error, u cured (e.g. -pi/tmp/infected.lst)\n"
@@ -237,6 +241,7 @@ parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_CURE: cli->cure = 1; break;
 		case OPT_NOICHECK: cli->icheck = 0; break;
 		case OPT_ICHECKDIR: cli->icheckdir = optarg; break;
+		case OPT_DAEMON: cli->daemon = optarg ? optarg : ""; break;
 		case 'c': cli->config = optarg; break;
 		case 'd': cli->dbdir = optarg; break;
 		case 'j':
@@ -478,7 +483,9 @@ open_icheck(struct vs *vs, const struct cfg *c, const struct cli *cli,
 	int		 i;
 	const char	*p;
 
-	if (cli->icheck == 0 || (cli->icheck == -1 && !cfg_bool(c,
+	/* through vigild its own cache applies */
+	if (vs->engine == NULL || cli->icheck == 0 ||
+	    (cli->icheck == -1 && !cfg_bool(c,
 	    "scanner.options", NULL, "UseCache")))
 		return;
 	dir = cli->icheckdir ? cli->icheckdir : cli->cachedir ?
@@ -641,8 +648,20 @@ main(int argc, char **argv)
 	first = parse_args(argc, argv, &cli);
 	c = load_config(cli.config);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	vs.engine = load_engine(c, &cli, &rep);
+	memset(&rep, 0, sizeof(rep));
+	if (cli.daemon != NULL || (cfg_bool(c, "scanner.options", NULL,
+	    "UseDaemon") && !cli.list_threats && cli.dbdir == NULL)) {
+		vs.daemon = cli.daemon != NULL && cli.daemon[0] != '\0' ?
+		    cli.daemon : cfg_str(c, "scanner.options", NULL,
+		    "VigildAddress");
+		if (vs.daemon == NULL || vs.daemon[0] == '\0')
+			log_fatalx("--daemon: no address ([scanner.options] "
+			    "VigildAddress)");
+	} else
+		vs.engine = load_engine(c, &cli, &rep);
 	if (cli.list_threats) {
+		if (vs.engine == NULL)
+			vs.engine = load_engine(c, &cli, &rep);
 		vigil_engine_threats(vs.engine, print_threat, NULL);
 		rc = 0;
 		goto out;

@@ -55,8 +55,10 @@ struct vs {
 	struct fcache	*fc;		/* iChecker, or NULL */
 	struct vs_found	*found;		/* iChecker, files with findings */
 	FILE		*lists[VS_NSTATUS];	/* -pX FILE */
-	/* engine */
-	struct vigil_engine *engine;
+	/* engine, or vigild */
+	struct vigil_engine *engine;	/* NULL with daemon */
+	const char	*daemon;	/* --daemon: vigild's address */
+	char		 daemon_db[65];	/* its database version, as seen */
 	/* output */
 	FILE		*report;	/* -o FILE, or NULL */
 	pthread_mutex_t	 lock;		/* output and counts */
@@ -67,8 +69,17 @@ struct vs {
 int	 vs_walk(struct vs *, char *const *paths, int npaths,
 	    const char *listfile);
 
+/* vigil-scan_scanner.c */
+struct vs_scanner;
+struct vs_scanner *vs_scanner_new(struct vs *);
+void	 vs_scanner_free(struct vs_scanner *);
+enum vigil_err vs_scan_fd(struct vs_scanner *, int,
+	    const struct vigil_limits *, struct vigil_result *);
+enum vigil_err vs_cure_fd(struct vs_scanner *, int, int,
+	    const struct vigil_limits *, struct vigil_result *);
+
 /* vigil-scan_do.c */
-void	 vs_object(struct vs *, struct vigil_scanner *, const char *path);
+void	 vs_object(struct vs *, struct vs_scanner *, const char *path);
 
 /* vigil-scan_found.c */
 struct vs_found	*vs_found_open(const char *path, const char *context);

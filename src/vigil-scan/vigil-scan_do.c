@@ -163,7 +163,7 @@ remove_file(struct vs *vs, const char *path, int fd, const struct stat *st,
  * 0 not curable (the reason is reported), -1 failed
  */
 static int
-cure_file(struct vs *vs, struct vigil_scanner *sc, const char *path, int fd,
+cure_file(struct vs *vs, struct vs_scanner *sc, const char *path, int fd,
     const struct stat *st, struct vigil_result *cr)
 {
 	struct vigil_limits lim = vs->lim;
@@ -177,7 +177,7 @@ cure_file(struct vs *vs, struct vigil_scanner *sc, const char *path, int fd,
 		free(tmp);
 		return -1;
 	}
-	if (vigil_cure_fd(sc, fd, tfd, &lim, cr) != VIGIL_OK) {
+	if (vs_cure_fd(sc, fd, tfd, &lim, cr) != VIGIL_OK) {
 		vs_note(vs, path, "not cured: cure failed");
 		goto out;
 	}
@@ -291,7 +291,7 @@ list_file(struct vs *vs, const char *path, enum vigil_status st)
  * gone.  cure_first: -i1..3 or Cure=yes.
  */
 static void
-apply_rule(struct vs *vs, struct vigil_scanner *sc, const char *path,
+apply_rule(struct vs *vs, struct vs_scanner *sc, const char *path,
     int fd, const struct stat *st, const struct vigil_result *r)
 {
 	const struct act_list *rule;
@@ -387,7 +387,7 @@ passive(const struct vs *vs, int status, int container)
 
 /* vs_object - one regular file: cache, scan, report, rule */
 void
-vs_object(struct vs *vs, struct vigil_scanner *sc, const char *path)
+vs_object(struct vs *vs, struct vs_scanner *sc, const char *path)
 {
 	struct vigil_result r;
 	struct stat	 st;
@@ -421,7 +421,7 @@ vs_object(struct vs *vs, struct vigil_scanner *sc, const char *path)
 		close(fd);
 		return;
 	}
-	e = vigil_scan_fd(sc, fd, &vs->lim, &r);
+	e = vs_scan_fd(sc, fd, &vs->lim, &r);
 	if (e != VIGIL_OK) {
 		vs_out_error(vs, path, vigil_strerror(e));
 		close(fd);

@@ -297,18 +297,25 @@ vs_out_summary(struct vs *vs, const struct vigil_load_report *rep,
 
 	if (!vs->summary || vs->json)
 		return;
-	vs_printf(vs, "\n----------- SCAN SUMMARY -----------\n"
-	    "Known viruses: %lu\n"
-	    "Engine version: vigil %s\n"
-	    "Database version: %.16s\n"
-	    "Database load: %.3f sec%s\n"
-	    "Scanned directories: %lu\n"
+	if (vs->engine == NULL)
+		vs_printf(vs, "\n----------- SCAN SUMMARY -----------\n"
+		    "Scanned by: vigild at %s\n"
+		    "Engine version: vigil %s\n"
+		    "Database version: %.16s\n",
+		    vs->daemon, VIGIL_VERSION, vs->daemon_db[0] ?
+		    vs->daemon_db : "-");
+	else
+		vs_printf(vs, "\n----------- SCAN SUMMARY -----------\n"
+		    "Known viruses: %lu\n"
+		    "Engine version: vigil %s\n"
+		    "Database version: %.16s\n"
+		    "Database load: %.3f sec%s\n",
+		    vigil_engine_sigcount(vs->engine), VIGIL_VERSION,
+		    vigil_engine_version(vs->engine), rep->seconds,
+		    rep->from_cache ? " (cached)" : "");
+	vs_printf(vs, "Scanned directories: %lu\n"
 	    "Scanned files: %lu\n"
-	    "Infected files: %lu\n",
-	    vigil_engine_sigcount(vs->engine), VIGIL_VERSION,
-	    vigil_engine_version(vs->engine), rep->seconds,
-	    rep->from_cache ? " (cached)" : "", n->dirs, n->files,
-	    n->infected);
+	    "Infected files: %lu\n", n->dirs, n->files, n->infected);
 	if (n->suspicious)
 		vs_printf(vs, "Suspicious files: %lu\n", n->suspicious);
 	if (n->warning)

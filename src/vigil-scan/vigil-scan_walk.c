@@ -35,7 +35,7 @@ struct wq {
 struct walker {
 	struct vs		*vs;
 	struct wq		 q;
-	struct vigil_scanner	*single;	/* threads == 1 */
+	struct vs_scanner	*single;	/* threads == 1 */
 	dev_t			 root_dev;	/* of the path named */
 };
 
@@ -108,16 +108,15 @@ static void *
 worker(void *arg)
 {
 	struct walker	*w = arg;
-	struct vigil_scanner *sc;
+	struct vs_scanner *sc;
 	char		*p;
 
-	if ((sc = vigil_scanner_new(w->vs->engine)) == NULL)
-		log_fatalx("out of memory");
+	sc = vs_scanner_new(w->vs);
 	while ((p = wq_pop(&w->q)) != NULL) {
 		vs_object(w->vs, sc, p);
 		free(p);
 	}
-	vigil_scanner_free(sc);
+	vs_scanner_free(sc);
 	return NULL;
 }
 
@@ -272,8 +271,7 @@ vs_walk(struct vs *vs, char *const *paths, int npaths, const char *listfile)
 	pthread_cond_init(&w.q.nonempty, NULL);
 	pthread_cond_init(&w.q.nonfull, NULL);
 	if (nt == 1) {
-		if ((w.single = vigil_scanner_new(vs->engine)) == NULL)
-			log_fatalx("out of memory");
+		w.single = vs_scanner_new(vs);
 	} else {
 		if ((tid = calloc((size_t)nt, sizeof(*tid))) == NULL)
 			log_fatalx("out of memory");
@@ -296,7 +294,7 @@ vs_walk(struct vs *vs, char *const *paths, int npaths, const char *listfile)
 			pthread_join(tid[i], NULL);
 		free(tid);
 	}
-	vigil_scanner_free(w.single);
+	vs_scanner_free(w.single);
 	pthread_mutex_destroy(&w.q.m);
 	pthread_cond_destroy(&w.q.nonempty);
 	pthread_cond_destroy(&w.q.nonfull);

@@ -131,6 +131,24 @@ check "metrics endpoint" grep -q "^vigild_requests_total [1-9]" <<<"$out"
 check "metrics: reloads counted" grep -q '^vigild_reloads_total [1-9]' <<<"$out"
 check "metrics: failed reloads counted" grep -q '^vigild_reload_failures_total [1-9]' <<<"$out"
 
+# vigil-scan --daemon: the same report as in-process, and cure through vigild
+VS=$VIGIL_BUILD/src/vigil-scan/vigil-scan
+a=$("$VS" --no-summary -c "$T/vigil.conf" "$T/c" 2>&1 | sort)
+b=$("$VS" --no-summary -c "$T/vigil.conf" --daemon="$S" "$T/c" 2>&1 | sort)
+check "vigil-scan --daemon reports what it reports in-process" [ "$a" = "$b" ]
+check "vigil-scan --daemon finds the zip member" grep -q "mixed.zip/bad/eicar.exe: Eicar-Test-Signature FOUND" <<<"$b"
+printf '[scanner.options]\nUseDaemon = yes\nVigildAddress = %s\n' "$S" > "$T/usedaemon.conf"
+out=$("$VS" -c "$T/usedaemon.conf" "$T/c/eicar.com" 2>&1); rc=$?
+check "UseDaemon = yes: scans through vigild" grep -q "Scanned by: vigild at $S" <<<"$out"
+check "UseDaemon = yes: exit 1 on a detection" [ $rc -eq 1 ]
+cp "$T/c/sub/mixed.zip" "$T/cure.zip"
+out=$("$VS" --no-summary --daemon="$S" --cure "$T/cure.zip" 2>&1)
+check "vigil-scan --daemon --cure: cured" grep -q "cure.zip: cured" <<<"$out"
+names=$(python3 -c 'import sys,zipfile; print(" ".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$T/cure.zip" 2>&1)
+check "vigil-scan --daemon --cure: the clean member stays" [ "$names" = "readme.txt" ]
+"$VS" --daemon="$T/no.sock" "$T/c" > /dev/null 2>&1; rc=$?
+check "vigil-scan --daemon without vigild: exit 2" [ $rc -eq 2 ]
+
 # SHUTDOWN: orderly exit, socket and pid file gone
 pid=$(vigild_pid)
 vtalk cmd "$S" 'zSHUTDOWN\0' > /dev/null
