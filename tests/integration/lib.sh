@@ -121,13 +121,19 @@ vigild_start() { "$VIGILD" -c "$T/vigil.conf" "$@"; }
 # vigild_pid - the running daemon's pid, or nothing
 vigild_pid() { cat "$T/vigild.pid" 2>/dev/null; }
 
-# vigild_stop - SIGTERM, then wait (bounded) for the process to go
-vigild_stop() {
-	local pid i
-	pid=$(vigild_pid) || return 0
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || return 0
-	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-	kill -9 "$pid" 2>/dev/null
+# stop_pid PID - SIGTERM, SIGKILL after 10 s; 1 when it took SIGKILL
+stop_pid() {
+	local i
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null || return 0
+	for i in $(seq 100); do
+		kill -0 "$1" 2>/dev/null || { wait "$1" 2>/dev/null; return 0; }
+		sleep 0.1
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
 	return 1
 }
+
+# vigild_stop - stop the daemon of vigild_start
+vigild_stop() { stop_pid "$(vigild_pid)"; }

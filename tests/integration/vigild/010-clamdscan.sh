@@ -33,17 +33,7 @@ fi
 
 DPID=
 # daemon_stop - SIGTERM the daemon, SIGKILL it after 10 s
-daemon_stop() {
-	[ -n "$DPID" ] || return 0
-	kill -TERM "$DPID" 2> /dev/null
-	for _ in $(seq 100); do
-		kill -0 "$DPID" 2> /dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$DPID" 2> /dev/null
-	wait "$DPID" 2> /dev/null
-	DPID=
-}
+daemon_stop() { stop_pid "$DPID"; DPID=; }
 trap 'daemon_stop; rm -rf "$T"' EXIT
 
 SOCK=$T/vigild.sock

@@ -45,18 +45,7 @@ fi
 
 DPID=
 IPID=
-# stop PID - SIGTERM, SIGKILL after 10 s
-stop() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2> /dev/null
-	for _ in $(seq 100); do
-		kill -0 "$1" 2> /dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2> /dev/null
-	wait "$1" 2> /dev/null
-}
-trap 'stop "$IPID"; stop "$DPID"; rm -rf "$T"' EXIT
+trap 'stop_pid "$IPID"; stop_pid "$DPID"; rm -rf "$T"' EXIT
 
 SOCK=$T/vigild.sock
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -210,8 +199,8 @@ if [ "$IMPL" = vigild ]; then
 fi
 check "no clamd_mod connection errors" eval '! grep -q "clamd_connect: Can not connect\|clamd_scan: Unable\|Error scanning file" "$T/icap/server.log"'
 
-stop "$IPID"; IPID=
-stop "$DPID"; DPID=
+stop_pid "$IPID"; IPID=
+stop_pid "$DPID"; DPID=
 [ "$failures" -eq 0 ] && finish
 echo "c-icap server log (last lines):"
 tail -15 "$T/icap/server.log"
