@@ -61,6 +61,7 @@ static struct {
 	uint64_t	 dbgen;		/* generation workers should run */
 	struct worker	*w;
 	struct vcache	*cache;
+	int		 cache_on;	/* CacheEntries > 0: worth a digest */
 } P = {
 	.mu = PTHREAD_MUTEX_INITIALIZER,
 	.work = PTHREAD_COND_INITIALIZER,
@@ -304,7 +305,8 @@ run(struct worker *w, struct job *j)
 	}
 	if (read_object(w, j, &data, &len, &reason) == -1)
 		goto reply;
-	usecache = !j->cure && !(j->lim.flags & VIGIL_SCAN_ALLMATCH);
+	usecache = P.cache_on && !j->cure &&
+	    !(j->lim.flags & VIGIL_SCAN_ALLMATCH);
 	if (usecache) {
 		cache_key(data, len, &j->lim, key);
 		if (vcache_get(P.cache, key, w->ref->gen, &ce)) {
@@ -455,6 +457,7 @@ pool_init(unsigned nthreads, unsigned maxqueue, size_t cache_entries)
 		return -1;
 	if ((P.cache = vcache_new(cache_entries)) == NULL)
 		return -1;
+	P.cache_on = cache_entries > 0;
 	if ((P.w = calloc(nthreads, sizeof(*P.w))) == NULL)
 		return -1;
 	P.maxq = maxqueue;
