@@ -43,7 +43,8 @@ struct vigil_client;
  * unix socket: any address starting with '/' or '.', or holding no ':'),
  * "host:port" or "[v6addr]:port" (TCP).  timeout_ms bounds the connect
  * and every later wait for the socket (<= 0: no bound).  NULL with a
- * reason in err on failure.
+ * reason in err on failure; errno is then connect's (ENOENT or
+ * ECONNREFUSED: nobody listens there).
  */
 struct vigil_client *vigil_client_open(const char *address, int timeout_ms,
 		    char *err, size_t errlen);

@@ -895,7 +895,10 @@ client_open_unix(const char *path, int timeout_ms, char *err, size_t errlen)
 		return -1;
 	if (client_connect(fd, (struct sockaddr *)&sun, sizeof(sun),
 	    timeout_ms, err, errlen) == -1) {
+		int	 e = errno;
+
 		close(fd);
+		errno = e;	/* ENOENT, ECONNREFUSED: nobody listens */
 		return -1;
 	}
 	return fd;
@@ -980,7 +983,10 @@ vigil_client_open(const char *address, int timeout_ms, char *err,
 	c->fd = is_unix ? client_open_unix(address, timeout_ms, err, errlen) :
 	    client_open_tcp(address, timeout_ms, err, errlen);
 	if (c->fd == -1) {
+		int	 e = errno;
+
 		free(c);
+		errno = e;
 		return NULL;
 	}
 	return c;

@@ -174,7 +174,7 @@ ask_status(const struct vctl *v, struct vctl_where *w)
 	pid_t		 pid;
 
 	strbuf_init(&out, VCTL_MAX_REPLY);
-	if (ctl_request(v->ctlsock, "STATUS", 0, ASK_MS, &out, w->sockwhy,
+	if (ctl_request(v->ctlsock, "STATUS", ASK_MS, &out, w->sockwhy,
 	    sizeof(w->sockwhy)) == 0) {
 		ctl_clean(w->status, sizeof(w->status), out.data);
 		pid = status_pid(w->status);
@@ -251,7 +251,7 @@ start_up(const struct vctl *v, long ms, pid_t *pid, char *why,
 	*pid = 0;
 	if (v->ctlsock != NULL) {
 		strbuf_init(&out, VCTL_MAX_REPLY);
-		up = ctl_request(v->ctlsock, "PING", 0, ms, &out, why,
+		up = ctl_request(v->ctlsock, "PING", ms, &out, why,
 		    whylen) == 0 && strcmp(out.data, "PONG\n") == 0;
 		if (!up && out.len > 0)
 			snprintf(why, whylen, "%s: PING: unexpected reply",
@@ -475,7 +475,7 @@ cmd_reload(struct vctl *v)
  * ("not running" when nobody listens) and returns the exit code, else 0
  */
 static int
-request(const struct vctl *v, const char *cmd, int multi, long ms,
+request(const struct vctl *v, const char *cmd, long ms,
     struct strbuf *out)
 {
 	char	 why[512];
@@ -486,7 +486,7 @@ request(const struct vctl *v, const char *cmd, int multi, long ms,
 		    v->d->section, cmd);
 		return VX_FAIL;
 	}
-	if (ctl_request(v->ctlsock, cmd, multi, ms, out, why,
+	if (ctl_request(v->ctlsock, cmd, ms, out, why,
 	    sizeof(why)) == 0)
 		return VX_OK;
 	e = errno;
@@ -507,7 +507,7 @@ cmd_reloaddb(struct vctl *v)
 	int		 rc;
 
 	strbuf_init(&out, VCTL_MAX_REPLY);
-	if ((rc = request(v, "RELOADDB", 0, RELOADDB_MS, &out)) != VX_OK)
+	if ((rc = request(v, "RELOADDB", RELOADDB_MS, &out)) != VX_OK)
 		goto out;
 	if (strncmp(out.data, "RELOADED ", 9) == 0)
 		reply_out(v, stdout, out.data);
@@ -529,7 +529,7 @@ cmd_stats(struct vctl *v)
 	int		 rc;
 
 	strbuf_init(&out, VCTL_MAX_REPLY);
-	if ((rc = request(v, "STATS", 1, REQUEST_MS, &out)) != VX_OK)
+	if ((rc = request(v, "STATS", REQUEST_MS, &out)) != VX_OK)
 		goto out;
 	for (line = out.data; line != NULL && *line != '\0'; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
@@ -537,7 +537,7 @@ cmd_stats(struct vctl *v)
 		if (strcmp(line, "END") != 0 || (next != NULL && *next))
 			reply_out(v, stdout, line);
 	}
-	if ((rc = request(v, "REOPENLOG", 0, REQUEST_MS, &out)) != VX_OK)
+	if ((rc = request(v, "REOPENLOG", REQUEST_MS, &out)) != VX_OK)
 		goto out;
 	if (strcmp(out.data, "OK\n") != 0) {
 		vctl_err(v, "REOPENLOG: %s", ctl_clean(buf, sizeof(buf),

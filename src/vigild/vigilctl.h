@@ -103,14 +103,14 @@ long long proc_now_ms(void);
 /* vigilctl_sock.c */
 /*
  * ctl_request - connect to the unix socket path, send "n<cmd>\n" and read
- * the reply into out (cleared first): one line, or with multi every line
- * up to and including "END".  The trailing '\n' is kept.  At most
- * timeout_ms in all; a reply over out's cap fails.  Returns 0, or -1 with a
- * reason in why and errno set (ENOENT, ECONNREFUSED: nobody listens;
- * ETIMEDOUT: no answer in time).
+ * the reply into out (cleared first): one line, or for STATS every line
+ * up to and including "END"; each line ends with '\n'.  timeout_ms bounds
+ * the connect and each wait; a reply over out's cap fails.  Returns 0, or
+ * -1 with a reason in why and errno set (ENOENT, ECONNREFUSED: nobody
+ * listens; ETIMEDOUT: no answer in time).
  */
-int	 ctl_request(const char *path, const char *cmd, int multi,
-	    long timeout_ms, struct strbuf *out, char *why, size_t whylen);
+int	 ctl_request(const char *path, const char *cmd, long timeout_ms,
+	    struct strbuf *out, char *why, size_t whylen);
 /*
  * ctl_clean - copy the reply line at src (up to '\n' or NUL) into dst,
  * control bytes but tab replaced by '?'; always NUL-terminated

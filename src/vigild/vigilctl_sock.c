@@ -1,195 +1,59 @@
 /*
  * vigilctl_sock.c - vigilctl's side of a daemon's ControlSocket
  *
- * DESIGN: one connection per command, as clamd's protocol has it outside
- * IDSESSION: connect to the unix socket, write "nCOMMAND\n", read until
- * the reply is complete (one line, or for STATS every line through
- * "END"), close.  The socket is non-blocking and every step polls against
- * one deadline, so a daemon that accepts and never answers costs the
- * caller at most timeout_ms.  Replies are capped by the caller's strbuf
- * (VCTL_MAX_REPLY) and are printed through ctl_clean(): the daemon is
- * ours, but its replies can carry file names.
- *
- * Hand-written rather than through include/vigil/client.h: the protocol
- * used here is five commands of one line each, and vigilctl needs the
- * errno of connect() to tell "not running" from "not answering".
+ * DESIGN: one connection per command, through the client library
+ * (include/vigil/client.h): connect to the unix socket, send the command,
+ * read its reply (one line, or for STATS every line through "END"),
+ * close.  Every wait is bounded by the timeout; the errno of a failed
+ * connect tells "not running" from "not answering".  Replies are printed
+ * through ctl_clean(): the daemon is ours, but its replies can carry file
+ * names.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
-
 #include <errno.h>
-#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "vigil/client.h"
 #include "vigilctl.h"
-
-/* remaining - ms left before deadline, at least 0 */
-static int
-remaining(long long deadline)
-{
-	long long	 left = deadline - proc_now_ms();
-
-	if (left < 0)
-		return 0;
-	return left > 60 * 60 * 1000 ? 60 * 60 * 1000 : (int)left;
-}
-
-/* wait_fd - poll fd for ev until deadline; 0 ready, -1 + errno */
-static int
-wait_fd(int fd, short ev, long long deadline)
-{
-	struct pollfd	 p = { .fd = fd, .events = ev };
-	int		 n;
-
-	for (;;) {
-		n = poll(&p, 1, remaining(deadline));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		if (n == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		return 0;
-	}
-}
-
-/* ctl_connect - a non-blocking stream connected to path; -1 + why */
-static int
-ctl_connect(const char *path, long long deadline, char *why, size_t whylen)
-{
-	struct sockaddr_un	 sun;
-	socklen_t		 len = sizeof(sun);
-	int			 fd, e;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(why, whylen, "%s: path too long for a socket", path);
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(sun.sun_path, path, strlen(path));
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd == -1) {
-		snprintf(why, whylen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0)
-		return fd;
-	if (errno == EINPROGRESS &&
-	    wait_fd(fd, POLLOUT, deadline) == 0 &&
-	    getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == 0) {
-		if (e == 0)
-			return fd;
-		errno = e;
-	}
-	e = errno;
-	snprintf(why, whylen, "%s: connect: %s", path, strerror(e));
-	close(fd);
-	errno = e;
-	return -1;
-}
-
-/* send_all - write len bytes before deadline; 0, -1 + errno */
-static int
-send_all(int fd, const char *buf, size_t len, long long deadline)
-{
-	ssize_t		 w;
-
-	while (len > 0) {
-		if (wait_fd(fd, POLLOUT, deadline) == -1)
-			return -1;
-		w = send(fd, buf, len, MSG_NOSIGNAL);
-		if (w == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (w == -1)
-			return -1;
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/*
- * complete - is the reply in out whole?  Single: a '\n' was seen.  Multi:
- * the last line is "END".
- */
-static int
-complete(const struct strbuf *out, int multi)
-{
-	const char	*d = out->data;
-	size_t		 n = out->len;
-
-	if (n == 0 || d[n - 1] != '\n')
-		return 0;
-	if (!multi)
-		return 1;
-	return (n == 4 && memcmp(d, "END\n", 4) == 0) ||
-	    (n > 4 && memcmp(d + n - 5, "\nEND\n", 5) == 0);
-}
-
-/* recv_reply - read into out until complete, EOF or deadline */
-static int
-recv_reply(int fd, int multi, long long deadline, struct strbuf *out)
-{
-	char		 buf[4096];
-	ssize_t		 r;
-
-	while (!complete(out, multi)) {
-		if (wait_fd(fd, POLLIN, deadline) == -1)
-			return -1;
-		r = recv(fd, buf, sizeof(buf), 0);
-		if (r == -1 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (r == -1)
-			return -1;
-		if (r == 0)
-			break;	/* the daemon closed: what came is the reply */
-		if (strbuf_append(out, buf, (size_t)r) == -1)
-			return -1;
-	}
-	return 0;
-}
 
 /* ctl_request - see vigilctl.h */
 int
-ctl_request(const char *path, const char *cmd, int multi, long timeout_ms,
+ctl_request(const char *path, const char *cmd, long timeout_ms,
     struct strbuf *out, char *why, size_t whylen)
 {
-	long long	 deadline = proc_now_ms() + timeout_ms;
-	char		 line[64];
-	int		 fd, n, rc = -1, e = 0;
+	struct vigil_client	*c;
+	char			 err[512], *reply;
+	int			 e = 0, rc = -1;
 
 	strbuf_reset(out);
-	n = snprintf(line, sizeof(line), "n%s\n", cmd);
-	if ((fd = ctl_connect(path, deadline, why, whylen)) == -1)
+	if ((reply = malloc(out->max)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		errno = ENOMEM;
 		return -1;
-	if (send_all(fd, line, (size_t)n, deadline) == -1) {
+	}
+	if ((c = vigil_client_open(path, (int)timeout_ms, err,
+	    sizeof(err))) == NULL) {
 		e = errno;
-		snprintf(why, whylen, "%s: send %s: %s", path, cmd,
-		    strerror(e));
+		snprintf(why, whylen, "%s: %s", path, err);
 		goto out;
 	}
-	if (recv_reply(fd, multi, deadline, out) == -1) {
-		e = errno;
-		snprintf(why, whylen, "%s: %s: %s", path, cmd,
-		    e == ETIMEDOUT ? "no answer in time" :
-		    e == E2BIG ? "reply too long" : strerror(e));
+	if (vigil_client_command(c, cmd, reply, out->max, err,
+	    sizeof(err)) == -1) {
+		e = strstr(err, "timed out") ? ETIMEDOUT : ECONNRESET;
+		snprintf(why, whylen, "%s: %s: %s", path, cmd, err);
 		goto out;
 	}
-	if (out->len == 0) {
-		e = ECONNRESET;
-		snprintf(why, whylen, "%s: %s: connection closed without "
-		    "a reply", path, cmd);
+	/* the reply's lines, each ended by '\n' */
+	if (strbuf_printf(out, "%s\n", reply) == -1) {
+		e = E2BIG;
+		snprintf(why, whylen, "%s: %s: reply too long", path, cmd);
 		goto out;
 	}
 	rc = 0;
 out:
-	close(fd);
+	vigil_client_close(c);
+	free(reply);
 	if (rc == -1)
 		errno = e;
 	return rc;
