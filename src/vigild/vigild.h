@@ -90,6 +90,8 @@ void		 pool_fini(void);
 /* pool_submit - queue j; with wait, block while the queue is full;
  * without, -1 (busy) when it is */
 int		 pool_submit(struct job *j, int wait);
+/* job_release - close or free a job's input (the job itself stays) */
+void		 job_release(struct job *);
 void		 pool_counts(unsigned *threads, unsigned *busy,
 		    unsigned *queued);
 void		 pool_cache_clear(void);

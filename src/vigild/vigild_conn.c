@@ -195,6 +195,26 @@ reply(struct conn *c, unsigned id, char delim, const char *fmt, ...)
 	conn_send(c, line, (size_t)n, -1);
 }
 
+/*
+ * refuse - a request's error answer in its own protocol: VERROR code=CODE
+ * with text for a native request, clamd's "TEXT ERROR" line otherwise
+ */
+static void
+refuse(struct conn *c, int native, unsigned id, char delim, const char *code,
+    const char *text)
+{
+	struct strbuf	 sb;
+
+	if (!native) {
+		reply(c, id, delim, "%s ERROR", text);
+		return;
+	}
+	strbuf_init(&sb, 4096);
+	if (vproto_error_format(&sb, code, text, delim) == 0)
+		conn_send(c, sb.data, sb.len, -1);
+	strbuf_fini(&sb);
+}
+
 /* fill - receive more bytes (and descriptors); >0, 0 at EOF, -1 */
 static int
 fill(struct conn *c, int timeout_ms)
@@ -345,6 +365,8 @@ new_job(struct conn *c, const struct proto_req *q, unsigned id)
 static int
 submit(struct conn *c, struct job *j, int wait)
 {
+	char	 text[300];
+
 	pthread_mutex_lock(&c->mu);
 	c->outstanding++;
 	pthread_mutex_unlock(&c->mu);
@@ -353,23 +375,11 @@ submit(struct conn *c, struct job *j, int wait)
 	pthread_mutex_lock(&c->mu);
 	c->outstanding--;
 	pthread_mutex_unlock(&c->mu);
-	if (j->native) {
-		struct strbuf	 sb;
-
-		strbuf_init(&sb, 4096);
-		vproto_error_format(&sb, "busy", "vigild busy (MaxQueue)",
-		    j->delim);
-		conn_send(c, sb.data, sb.len, -1);
-		strbuf_fini(&sb);
-	} else
-		reply(c, j->session_id, j->delim, "%s: vigild busy ERROR",
-		    j->name);
-	if (j->input == JOB_FD && j->fd != -1)
-		close(j->fd);
+	snprintf(text, sizeof(text), "%s: vigild busy", j->name);
+	refuse(c, j->native, j->session_id, j->delim, "busy", text);
+	job_release(j);
 	if (j->input == JOB_BUF && j->len > 0)
 		stream_give(j->len);
-	free(j->buf);
-	free(j->path);
 	free(j);
 	return -1;
 }
@@ -455,20 +465,12 @@ do_stream(struct conn *c, const struct proto_req *q, unsigned id,
 		return -1;
 	}
 	if (rc < 0) {
-		if (j->native) {
-			struct strbuf	 sb;
-
-			strbuf_init(&sb, 4096);
-			vproto_error_format(&sb, rc == -2 ? "toolarge" :
-			    "busy", rc == -2 ? "StreamMaxLength exceeded" :
-			    "vigild busy (stream memory)", q->delim);
-			conn_send(c, sb.data, sb.len, -1);
-			strbuf_fini(&sb);
-		} else if (rc == -2)
-			reply(c, id, q->delim,
-			    "INSTREAM size limit exceeded. ERROR");
+		if (rc == -2)
+			refuse(c, j->native, id, q->delim, "toolarge",
+			    "INSTREAM size limit exceeded.");
 		else
-			reply(c, id, q->delim, "stream: vigild busy ERROR");
+			refuse(c, j->native, id, q->delim, "busy",
+			    "stream: vigild busy");
 		atomic_fetch_add(rc == -2 ? &vstats.errors : &vstats.busy, 1);
 		free(j);
 		return -1;	/* the rest of the stream is unread: close */
@@ -618,33 +620,14 @@ do_fd(struct conn *c, const struct proto_req *q, unsigned id, struct job *j)
 	int	 fd;
 
 	if (!c->o.unix_peer) {
-		if (j->native) {
-			struct strbuf	 sb;
-
-			strbuf_init(&sb, 4096);
-			vproto_error_format(&sb, "nofd",
-			    "descriptors pass only over a unix socket",
-			    q->delim);
-			conn_send(c, sb.data, sb.len, -1);
-			strbuf_fini(&sb);
-		} else
-			reply(c, id, q->delim, "FILDES: only on a unix "
-			    "socket ERROR");
+		refuse(c, j->native, id, q->delim, "nofd",
+		    "FILDES: only on a unix socket");
 		free(j);
 		return;
 	}
 	if ((fd = take_fd(c)) == -1) {
-		if (j->native) {
-			struct strbuf	 sb;
-
-			strbuf_init(&sb, 4096);
-			vproto_error_format(&sb, "nofd",
-			    "no file descriptor received", q->delim);
-			conn_send(c, sb.data, sb.len, -1);
-			strbuf_fini(&sb);
-		} else
-			reply(c, id, q->delim,
-			    "No file descriptor received. ERROR");
+		refuse(c, j->native, id, q->delim, "nofd",
+		    "No file descriptor received.");
 		free(j);
 		return;
 	}
@@ -668,23 +651,12 @@ native_job(struct conn *c, const struct proto_req *q, const char *arg,
 	vigild_limits(&lim);
 	if (vproto_opts_parse(arg, arglen, &lim, &r, err,
 	    sizeof(err)) == -1) {
-		struct strbuf	 sb;
-
-		strbuf_init(&sb, 4096);
-		vproto_error_format(&sb, "badrequest", err, q->delim);
-		conn_send(c, sb.data, sb.len, -1);
-		strbuf_fini(&sb);
+		refuse(c, 1, 0, q->delim, "badrequest", err);
 		return NULL;
 	}
 	if (r.cure && !c->o.unix_peer) {
-		struct strbuf	 sb;
-
-		strbuf_init(&sb, 4096);
-		vproto_error_format(&sb, "badrequest", "cure=1 needs the unix "
-		    "socket (the cured copy comes back as a descriptor)",
-		    q->delim);
-		conn_send(c, sb.data, sb.len, -1);
-		strbuf_fini(&sb);
+		refuse(c, 1, 0, q->delim, "badrequest", "cure=1 needs the "
+		    "unix socket (the cured copy comes back as a descriptor)");
 		return NULL;
 	}
 	if ((j = new_job(c, q, 0)) == NULL)

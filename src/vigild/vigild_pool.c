@@ -390,8 +390,8 @@ reply:
 	}
 }
 
-/* job_release - free what a job owns */
-static void
+/* job_release - free what a job owns (its input), not the job */
+void
 job_release(struct job *j)
 {
 	if (j->input == JOB_FD && j->fd != -1)
