@@ -78,10 +78,8 @@ struct job {
 	void			(*done)(struct job *);
 	struct job		*next;
 	/* outcome, for the submitter */
-	enum vigil_status	 status;
 	int			 found;		/* a FOUND line was sent */
 	int			 failed;	/* ERROR line sent */
-	uint64_t		 t_queued;	/* monotonic usec */
 };
 
 int		 pool_init(unsigned nthreads, unsigned maxqueue,
@@ -94,7 +92,6 @@ int		 pool_submit(struct job *j, int wait);
 void		 job_release(struct job *);
 void		 pool_counts(unsigned *threads, unsigned *busy,
 		    unsigned *queued);
-void		 pool_cache_clear(void);
 void		 pool_cache_stats(uint64_t *hits, uint64_t *misses,
 		    size_t *entries);
 

@@ -364,7 +364,6 @@ reply:
 		vproto_result_format(&w->out, &res, &meta, j->delim);
 	} else
 		clamd_reply(&w->out, j, &res, reason);
-	j->status = res.status;
 	j->found = res.threat != NULL;
 	j->failed = res.status == VIGIL_STATUS_ERROR;
 	if (w->out.len > 0)
@@ -478,7 +477,6 @@ int
 pool_submit(struct job *j, int wait)
 {
 	j->next = NULL;
-	j->t_queued = now_usec();
 	pthread_mutex_lock(&P.mu);
 	while (P.nq >= P.maxq && !P.stop) {
 		if (!wait) {
@@ -519,13 +517,6 @@ void
 pool_cache_stats(uint64_t *hits, uint64_t *misses, size_t *entries)
 {
 	vcache_stats(P.cache, hits, misses, entries);
-}
-
-/* pool_cache_clear - forget every cached verdict */
-void
-pool_cache_clear(void)
-{
-	vcache_clear(P.cache);
 }
 
 /* pool_fini - finish queued jobs, stop the workers */
