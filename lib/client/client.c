@@ -44,6 +44,7 @@
 
 #include "vigil/client.h"
 #include "strbuf.h"
+#include "cfg.h"
 #include "vproto.h"
 
 #ifndef MSG_NOSIGNAL
@@ -904,47 +905,25 @@ client_open_unix(const char *path, int timeout_ms, char *err, size_t errlen)
 	return fd;
 }
 
-/* client_split - "host:port" or "[v6]:port" into host and port */
-static int
-client_split(const char *addr, char *host, size_t hostlen, const char **port)
-{
-	const char	*h = addr, *e;
-
-	if (addr[0] == '[') {
-		h = addr + 1;
-		if ((e = strchr(h, ']')) == NULL || e[1] != ':')
-			return -1;
-		*port = e + 2;
-	} else {
-		e = strrchr(addr, ':');
-		*port = e + 1;
-		if (memchr(h, ':', (size_t)(e - h)) != NULL)
-			return -1;	/* bare IPv6 address */
-	}
-	if (e == h || (size_t)(e - h) >= hostlen || **port == '\0')
-		return -1;
-	memcpy(host, h, (size_t)(e - h));
-	host[e - h] = '\0';
-	return 0;
-}
-
 /* client_open_tcp - connect to the first address of host:port that answers */
 static int
 client_open_tcp(const char *addr, int timeout_ms, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res = NULL, *ai;
-	const char	*port;
-	char		 host[NI_MAXHOST];
+	struct cfg_addr	 ca;
+	char		 port[16], why[256];
 	int		 fd = -1, r;
 
-	if (client_split(addr, host, sizeof(host), &port) == -1)
+	if (cfg_addr_parse(addr, &ca, why, sizeof(why)) == -1 ||
+	    ca.family == AF_UNIX || strcmp(ca.host, "*") == 0)
 		return client_err(-1, err, errlen, "%s: not /path, host:port "
 		    "or [v6addr]:port", addr);
+	snprintf(port, sizeof(port), "%u", ca.port);
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = ca.family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV;
-	if ((r = getaddrinfo(host, port, &hints, &res)) != 0)
+	if ((r = getaddrinfo(ca.host, port, &hints, &res)) != 0)
 		return client_err(-1, err, errlen, "%s: %s", addr,
 		    gai_strerror(r));
 	for (ai = res; ai != NULL; ai = ai->ai_next) {

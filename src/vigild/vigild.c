@@ -241,33 +241,23 @@ int
 listen_address(const char *addr, char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *ai = NULL, *p;
-	char		 host[256], *port;
+	struct cfg_addr	 ca;
+	char		 port[16], why[256];
 	int		 fd = -1, one = 1, rc;
 
-	if (addr[0] == '/')
-		return unix_listen(addr, err, errlen);
-	if (addr[0] == '[') {
-		snprintf(host, sizeof(host), "%s", addr + 1);
-		if ((port = strstr(host, "]:")) == NULL) {
-			snprintf(err, errlen, "%s: bad address", addr);
-			return -1;
-		}
-		*port = '\0';
-		port += 2;
-	} else {
-		snprintf(host, sizeof(host), "%s", addr);
-		if ((port = strrchr(host, ':')) == NULL) {
-			snprintf(err, errlen, "%s: bad address", addr);
-			return -1;
-		}
-		*port++ = '\0';
+	if (cfg_addr_parse(addr, &ca, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "%s: %s", addr, why);
+		return -1;
 	}
+	if (ca.family == AF_UNIX)
+		return unix_listen(ca.path, err, errlen);
+	snprintf(port, sizeof(port), "%u", ca.port);
 	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
+	hints.ai_family = ca.family;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(host[0] && strcmp(host, "*") ? host : NULL,
-	    port, &hints, &ai)) != 0) {
+	if ((rc = getaddrinfo(strcmp(ca.host, "*") ? ca.host : NULL, port,
+	    &hints, &ai)) != 0) {
 		snprintf(err, errlen, "%s: %s", addr, gai_strerror(rc));
 		return -1;
 	}
