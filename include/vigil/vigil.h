@@ -76,6 +76,7 @@ struct vigil_load_report {
 	unsigned long	 skipped_files;	/* files of kinds not supported yet */
 	unsigned long	 bad_lines;	/* malformed lines (lenient mode) */
 	int		 from_cache;	/* 1: compiled form came from the cache */
+	unsigned long long package_version; /* of an installed package; 0 */
 	double		 seconds;	/* wall time of the load */
 	char		 skipped_why[256];	/* e.g. "12 .pdb (kind not supported)" */
 	char		 error[512];	/* first error: "file:line: reason" */

@@ -23,6 +23,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -622,6 +623,45 @@ load_cures(struct loader *ld, struct vigil_engine *e, int lenient)
 	return VIGIL_OK;
 }
 
+/*
+ * resolve_dir - the directory to read: dbdir/current when it exists (an
+ * installed package set: vigil-update switches that one pointer), else
+ * dbdir itself.  The pointer is resolved once, so a switch during the
+ * load cannot mix two versions.  Notes the package version from the
+ * directory's manifest, when it has one.
+ */
+static enum vigil_err
+resolve_dir(const char *dbdir, char *dir, size_t dirlen,
+    struct vigil_load_report *rep)
+{
+	char		 cur[PATH_MAX], line[128];
+	struct stat	 st;
+	FILE		*f;
+
+	snprintf(cur, sizeof(cur), "%s/current", dbdir);
+	if (stat(cur, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (realpath(cur, dir) == NULL) {
+			snprintf(rep->error, sizeof(rep->error), "%.400s: %s",
+			    cur, strerror(errno));
+			return VIGIL_ENOENT;
+		}
+	} else if ((size_t)snprintf(dir, dirlen, "%s", dbdir) >= dirlen) {
+		snprintf(rep->error, sizeof(rep->error), "%.400s: name too "
+		    "long", dbdir);
+		return VIGIL_EARG;
+	}
+	snprintf(cur, sizeof(cur), "%.4000s/vigil.manifest", dir);
+	if ((f = fopen(cur, "re")) == NULL)
+		return VIGIL_OK;
+	/* the second line of a manifest is "version N" */
+	if (fgets(line, sizeof(line), f) != NULL &&
+	    fgets(line, sizeof(line), f) != NULL &&
+	    strncmp(line, "version ", 8) == 0)
+		rep->package_version = strtoull(line + 8, NULL, 10);
+	fclose(f);
+	return VIGIL_OK;
+}
+
 /* vigil_engine_load - load a database directory */
 enum vigil_err
 vigil_engine_load(const struct vigil_load_opts *opts, struct vigil_engine **out,
@@ -634,6 +674,7 @@ vigil_engine_load(const struct vigil_load_opts *opts, struct vigil_engine **out,
 	unsigned char	 dig[32];
 	unsigned	 diglen, i;
 	uint32_t	 fmt[2] = { IMG_FORMAT, VIGIL_FLEVEL };
+	char		 dir[PATH_MAX];
 	enum vigil_err	 rc;
 
 	if (rep == NULL)
@@ -652,7 +693,8 @@ vigil_engine_load(const struct vigil_load_opts *opts, struct vigil_engine **out,
 		goto out;
 	}
 	EVP_DigestUpdate(ld.md, fmt, sizeof(fmt));
-	if ((rc = read_dir(&ld, opts->dbdir)) != VIGIL_OK ||
+	if ((rc = resolve_dir(opts->dbdir, dir, sizeof(dir), rep)) !=
+	    VIGIL_OK || (rc = read_dir(&ld, dir)) != VIGIL_OK ||
 	    (rc = load_cures(&ld, e, opts->lenient)) != VIGIL_OK)
 		goto out;
 	EVP_DigestFinal_ex(ld.md, dig, &diglen);

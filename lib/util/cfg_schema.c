@@ -303,13 +303,17 @@ static const struct cfg_param updater_options_params[] = {
 	P_STR("ProxyAddress", "", C, "http://user:password@host:port"),
 	P_STR("PostUpdateCmd", "vigilctl reload-db", C,
 	    "run after a successful update (mail guide 5.1)"),
-	P_LIST("TrustedKey", "", CFG_F_REPEAT,
-	    "vigil: Ed25519 public keys (base64) that may sign packages"),
+	P_LIST("TrustedKeys", "@SYSCONFDIR@/update.pub",
+	    CFG_F_REPEAT | CFG_F_COMMA | CFG_F_PATHS | C,
+	    "vigil: public key files whose signatures are trusted "
+	    "(vigil-dbtool keygen)"),
+	P_ENUM("ServerOrder", "random", "random|listed", 0,
+	    "vigil: order of the MirrorsFile servers (guides: random)"),
 	P_DUR("ConnectTimeout", "30s", 1, 3600, 0, "vigil: per connection"),
 	P_DUR("Timeout", "600s", 1, 86400, 0, "vigil: per download"),
 	P_BOOL("PassiveFtp", "yes", 0, "vigil: passive FTP"),
-	P_INT("KeepOldBases", "1", 0, 10, 0,
-	    "vigil: previous database sets kept for rollback"),
+	P_INT("KeepOldBases", "2", 0, 10, 0,
+	    "vigil: previous database versions kept for --rollback"),
 };
 
 static const struct cfg_param icap_network_params[] = {

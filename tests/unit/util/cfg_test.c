@@ -375,7 +375,7 @@ test_lists(void **state)
 	(void)state;
 	cfg = load_ok("[scanner.options]\nExcludeMask=*.tmp, *.bak,,\n"
 	    "ExcludeMask = my file.txt\nExcludeDir=/a b, /c\n"
-	    "[updater.options]\nTrustedKey=k1 k2,k3\nTrustedKey=\t k4\n");
+	    "[updater.options]\nTrustedKeys=/k1,/k 2,/k3\nTrustedKeys=\t /k4\n");
 	assert_int_equal(cfg_list(cfg, "scanner.options", NULL, "ExcludeMask",
 	    &items), 3);
 	assert_string_equal(items[0], "*.tmp");
@@ -386,9 +386,10 @@ test_lists(void **state)
 	assert_int_equal(cfg_list(cfg, "scanner.options", NULL, "ExcludeDir",
 	    &items), 2);
 	assert_string_equal(items[0], "/a b");
-	assert_int_equal(cfg_list(cfg, "updater.options", NULL, "TrustedKey",
+	assert_int_equal(cfg_list(cfg, "updater.options", NULL, "TrustedKeys",
 	    &items), 4);
-	assert_string_equal(items[3], "k4");
+	assert_string_equal(items[1], "/k 2");
+	assert_string_equal(items[3], "/k4");
 	cfg_free(cfg);
 	cfg = load_ok("[scanner.options]\nExcludeMask=\n");
 	assert_int_equal(cfg_list(cfg, "scanner.options", NULL, "ExcludeMask",
