@@ -41,7 +41,7 @@
 #define MF_SIGLEN	64
 #define MF_SIGB64	88		/* base64 of 64 bytes, padded */
 #define MF_PUBB64	44		/* base64 of 32 bytes, padded */
-#define MF_SIGLINE	(18 + 16 + 1 + MF_SIGB64 + 1)	/* a signature line */
+#define MF_SIGLINE	(18 + 16 + 1 + MF_SIGB64 + 1)	/* its length */
 #define MF_KEYMAX	(64 * 1024)
 #define MF_HEADER	"vigil-manifest 1"
 #define MF_PUBTAG	"vigil-ed25519-public "
@@ -54,7 +54,7 @@ struct mf_field {
 
 struct mf_parser {
 	struct manifest	*m;
-	size_t		*lines;		/* line number of each file */
+	size_t		*lines;		/* line of each file */
 	size_t		 lineno;
 	char		*err;
 	size_t		 errlen;
@@ -309,7 +309,7 @@ mf_line_file(struct mf_parser *ps, const struct mf_field *f, int nf)
 	if (m->nfiles >= MF_MAXFILES)
 		return mf_seterr(ps->err, ps->errlen, ps->lineno,
 		    "too many files (at most %d)", MF_MAXFILES);
-	if ((m->nfiles & (m->nfiles - 1)) == 0) {	/* 0, 1, 2, 4...: full */
+	if ((m->nfiles & (m->nfiles - 1)) == 0) {	/* 0, 1, 2, 4: full */
 		if ((nfl = mf_grow(m->files, m->nfiles, sizeof(*nfl))) == NULL)
 			return mf_seterr(ps->err, ps->errlen, ps->lineno,
 			    "out of memory");
@@ -512,7 +512,7 @@ int
 mf_parse(const char *text, size_t len, struct manifest *m, char *err,
     size_t errlen)
 {
-	struct mf_parser ps = { m, NULL, 0, err, errlen };
+	struct mf_parser ps = { .m = m, .err = err, .errlen = errlen };
 	enum mf_state	 st = MF_ST_HEADER;
 	const char	*nl;
 	size_t		 off = 0, lim, dup;
@@ -615,13 +615,14 @@ mf_datestr(const struct manifest *m, char out[21])
 	return mf_date(out, 20, &t);
 }
 
-/* mf_emit - the lines of a valid m into out */
+/* mf_emit - the lines of a valid m into out, stopping past MF_MAXTEXT */
 static int
 mf_emit(const struct manifest *m, const char *date, struct strbuf *out)
 {
 	const struct mf_file	*f;
-	char			 h1[2 * MF_HASHLEN + 1], h2[2 * MF_HASHLEN + 1];
-	size_t			 i, j;
+	char			 h1[2 * MF_HASHLEN + 1];
+	char			 h2[2 * MF_HASHLEN + 1];
+	size_t			 i, j, start = out->len;
 
 	if (strbuf_printf(out, MF_HEADER "\nversion %llu\ndate %s\n",
 	    (unsigned long long)m->version, date) == -1)
@@ -641,6 +642,10 @@ mf_emit(const struct manifest *m, const char *date, struct strbuf *out)
 			    f->name, h1,
 			    (unsigned long long)f->deltas[j].zsize, h2) == -1)
 				return -1;
+		}
+		if (out->len - start > MF_MAXTEXT) {
+			errno = E2BIG;
+			return -1;
 		}
 	}
 	return 0;
@@ -669,9 +674,7 @@ mf_format(const struct manifest *m, struct strbuf *out)
 		errno = r == -1 ? ENOMEM : EINVAL;
 		return -1;
 	}
-	if (mf_emit(m, date, out) == -1 || out->len - start > MF_MAXTEXT) {
-		if (out->len - start > MF_MAXTEXT)
-			errno = E2BIG;
+	if (mf_emit(m, date, out) == -1) {
 		out->len = start;
 		if (out->data != NULL)
 			out->data[start] = '\0';

@@ -22,6 +22,7 @@
 #include "config.h"
 #include "cfg.h"
 #include "fcache.h"
+#include "args.h"
 #include "log.h"
 #include "qstore.h"
 #include "vigil-scan.h"
@@ -180,31 +181,6 @@ parse_list(struct cli *cli, const char *arg)
 	if (arg[1] == '\0')
 		log_fatalx("-p%c: which file?", arg[0]);
 	cli->lists[st[q - letters]] = arg + 1;
-}
-
-/*
- * normalise_argv - the guides' printed command lines carry typographic
- * dashes ("\u2013qR") and a Cyrillic o ("-\u043efile"); read them as the
- * ASCII they stand for, so a command pasted from the guide runs
- */
-static void
-normalise_argv(int argc, char **argv)
-{
-	char	*a;
-	int	 i;
-
-	for (i = 1; i < argc; i++) {
-		a = argv[i];
-		if (strncmp(a, "\xe2\x80\x93", 3) == 0 ||
-		    strncmp(a, "\xe2\x80\x94", 3) == 0) {
-			a[0] = '-';
-			memmove(a + 1, a + 3, strlen(a + 3) + 1);
-		}
-		if (a[0] == '-' && strncmp(a + 1, "\xd0\xbe", 2) == 0) {
-			a[1] = 'o';
-			memmove(a + 2, a + 3, strlen(a + 3) + 1);
-		}
-	}
 }
 
 /* parse_args - the command line into cli; returns the first path index */
@@ -644,7 +620,7 @@ main(int argc, char **argv)
 	log_init("vigil-scan", LOG_TO_STDERR, LOG_LVL_INFO);
 	memset(&cli, 0, sizeof(cli));
 	memset(&vs, 0, sizeof(vs));
-	normalise_argv(argc, argv);
+	args_normalise(argc, argv);
 	first = parse_args(argc, argv, &cli);
 	c = load_config(cli.config);
 	clock_gettime(CLOCK_MONOTONIC, &t0);

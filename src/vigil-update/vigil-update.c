@@ -38,6 +38,7 @@
 
 #include <sodium.h>
 
+#include "args.h"
 #include "cfg.h"
 #include "config.h"
 #include "pkg.h"
@@ -56,8 +57,8 @@ usage(int rc)
 "                    [--rollback] [--no-post]\n"
 "  -c FILE      configuration file ([updater.options], [updater.report])\n"
 "  -g DIR|URL   update from this source only\n"
-"  -x DIR       mirror mode: write the newest package into DIR for other\n"
-"               hosts; the local database is not touched\n"
+"  -x DIR, -u DIR  mirror mode: write the newest package into DIR for\n"
+"               other hosts; the local database is not touched\n"
 "  -l FILE      report file\n"
 "  -q           nothing on the terminal (KeepSilent)\n"
 "  -v           debug messages\n"
@@ -333,7 +334,8 @@ main(int argc, char **argv)
 
 	memset(&u, 0, sizeof(u));
 	u.lockfd = -1;
-	while ((ch = getopt_long(argc, argv, "c:g:x:l:qvhV", lopts, NULL)) !=
+	args_normalise(argc, argv);
+	while ((ch = getopt_long(argc, argv, "c:g:x:u:l:qvhV", lopts, NULL)) !=
 	    -1)
 		switch (ch) {
 		case 'c':
@@ -342,7 +344,8 @@ main(int argc, char **argv)
 		case 'g':
 			gsrc = optarg;
 			break;
-		case 'x':
+		case 'x':	/* the proxy guide's spelling */
+		case 'u':	/* the mail guide's (5.1.4) */
 			mirror = optarg;
 			break;
 		case 'l':

@@ -28,6 +28,7 @@ struct dbref {
 	struct vigil_engine	*engine;
 	uint64_t		 gen;		/* 1, 2, ... per load */
 	char			 version[65];	/* content digest */
+	unsigned long long	 pkgver;	/* installed package; 0 */
 	unsigned long		 sigs;
 	double			 load_seconds;
 	time_t			 loaded_at;

@@ -712,12 +712,15 @@ do_control(struct conn *c, const struct proto_req *q)
 }
 
 /* db_number - the database as a number (VERSION's second field, which
- * clients use to notice a new database): its digest's first 32 bits */
-static unsigned long
+ * clients use to notice a new database): the installed package's version
+ * (vigil-update), else the first 32 bits of the content digest */
+static unsigned long long
 db_number(const struct dbref *r)
 {
 	char	 hex[9];
 
+	if (r->pkgver != 0)
+		return r->pkgver;
 	memcpy(hex, r->version, 8);
 	hex[8] = '\0';
 	return strtoul(hex, NULL, 16);
@@ -738,7 +741,7 @@ version_reply(const struct dbref *r, const char *when, char *out, size_t len)
 		if (*p == '%' && p[1] == 'v')
 			m = snprintf(out + n, len - n, "%s", VIGIL_VERSION);
 		else if (*p == '%' && p[1] == 'n')
-			m = snprintf(out + n, len - n, "%lu", db_number(r));
+			m = snprintf(out + n, len - n, "%llu", db_number(r));
 		else if (*p == '%' && p[1] == 'd')
 			m = snprintf(out + n, len - n, "%s", when);
 		else if (*p == '%' && p[1] == '%')

@@ -60,6 +60,7 @@ load(const char *dbdir, const char *cache_dir, char *err, size_t errlen)
 	r->engine = e;
 	r->sigs = vigil_engine_sigcount(e);
 	r->load_seconds = rep.seconds;
+	r->pkgver = rep.package_version;
 	r->loaded_at = time(NULL);
 	snprintf(r->version, sizeof(r->version), "%s",
 	    vigil_engine_version(e));
