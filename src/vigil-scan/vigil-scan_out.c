@@ -304,15 +304,22 @@ vs_out_summary(struct vs *vs, const struct vigil_load_report *rep,
 		    "Database version: %.16s\n",
 		    vs->daemon, VIGIL_VERSION, vs->daemon_db[0] ?
 		    vs->daemon_db : "-");
-	else
+	else {
 		vs_printf(vs, "\n----------- SCAN SUMMARY -----------\n"
 		    "Known viruses: %lu\n"
-		    "Engine version: vigil %s\n"
-		    "Database version: %.16s\n"
-		    "Database load: %.3f sec%s\n",
-		    vigil_engine_sigcount(vs->engine), VIGIL_VERSION,
-		    vigil_engine_version(vs->engine), rep->seconds,
+		    "Engine version: vigil %s\n",
+		    vigil_engine_sigcount(vs->engine), VIGIL_VERSION);
+		/* an installed package is known by its version */
+		if (rep->package_version != 0)
+			vs_printf(vs, "Database version: %llu (%.16s)\n",
+			    rep->package_version,
+			    vigil_engine_version(vs->engine));
+		else
+			vs_printf(vs, "Database version: %.16s\n",
+			    vigil_engine_version(vs->engine));
+		vs_printf(vs, "Database load: %.3f sec%s\n", rep->seconds,
 		    rep->from_cache ? " (cached)" : "");
+	}
 	vs_printf(vs, "Scanned directories: %lu\n"
 	    "Scanned files: %lu\n"
 	    "Infected files: %lu\n", n->dirs, n->files, n->infected);
