@@ -6,8 +6,9 @@
  * mechanism zstd documents for patching; the window is widened to cover
  * the prefix and long-distance matching finds the unchanged runs of a
  * large signature file wherever they moved.  Decompression streams into
- * a descriptor in bounded steps, so a hostile frame can neither grow
- * memory nor write more than the signed manifest announced; the output is
+ * a descriptor in bounded steps, and the window a frame may demand is
+ * capped by the size the signed manifest announced, so a hostile frame
+ * can neither grow memory nor write more than announced; the output is
  * hashed on the way (OpenSSL's SHA-256, which uses the CPU's SHA
  * instructions) so the caller compares it with the manifest without
  * reading the file again.
@@ -134,7 +135,11 @@ zd_decompress(int out_fd, const void *src, size_t n, const void *pfx,
 		goto out;
 	}
 	EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax, ZD_WINDOWLOG_MAX);
+	/* a frame may ask for no more window than the output it announces
+	 * (or the prefix) needs: a hostile header cannot make us allocate */
+	ZSTD_DCtx_setParameter(dc, ZSTD_d_windowLogMax,
+	    window_log(max > n_pfx ? (size_t)(max < ZD_MAXPREFIX ? max :
+	    ZD_MAXPREFIX) : n_pfx));
 	if (pfx != NULL) {
 		r = ZSTD_DCtx_refPrefix(dc, pfx, n_pfx);
 		if (ZSTD_isError(r))
