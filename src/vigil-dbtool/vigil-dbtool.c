@@ -7,7 +7,7 @@
  *	vigil-dbtool import --key SECRET_FILE [--version N] FILE.cvd... MIRROR_DIR
  *	vigil-dbtool verify [--key PUBLIC_FILE]... DIR|MANIFEST
  *	vigil-dbtool info DIR|MANIFEST
- *	vigil-dbtool list DIR
+ *	vigil-dbtool list [--long] DIR
  *
  * DESIGN: one program per task of the database's life: the publisher
  * keeps the secret key and runs keygen, build and import; administrators
@@ -47,7 +47,7 @@ usage(void)
 "MIRROR_DIR\n"
 "       vigil-dbtool verify [--key PUBLIC_FILE]... DIR|MANIFEST\n"
 "       vigil-dbtool info DIR|MANIFEST\n"
-"       vigil-dbtool list DIR\n");
+"       vigil-dbtool list [--long] DIR\n");
 	exit(DBT_USAGE);
 }
 
@@ -326,25 +326,59 @@ cmd_info(int argc, char **argv)
 	return DBT_OK;
 }
 
-/* print_threat - vigil_engine_threats callback */
+struct names {
+	char	**v;
+	size_t	 n, cap;
+	int	 lng;		/* --long: kind and set too */
+};
+
+/* add_threat - vigil_engine_threats callback: collect a line */
 static int
-print_threat(const char *name, const char *kind, enum vigil_dbset set,
+add_threat(const char *name, const char *kind, enum vigil_dbset set,
     void *arg)
 {
-	(void)arg;
-	printf("%s\t%s\t%s\n", name, kind, vigil_dbset_name(set));
-	return ferror(stdout) ? 1 : 0;
+	struct names	*t = arg;
+	char		**nv;
+
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 1024;
+		if ((nv = realloc(t->v, t->cap * sizeof(*nv))) == NULL)
+			return 1;
+		t->v = nv;
+	}
+	if (t->lng) {
+		if (asprintf(&t->v[t->n], "%s\t%s\t%s", name, kind,
+		    vigil_dbset_name(set)) == -1)
+			return 1;
+	} else if ((t->v[t->n] = strdup(name)) == NULL)
+		return 1;
+	t->n++;
+	return 0;
 }
 
-/* cmd_list - the threats a database detects */
+/* cmp_str - qsort: strings */
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* cmd_list - the threats a database detects, sorted, each once */
 static int
 cmd_list(int argc, char **argv)
 {
 	struct vigil_load_opts	 lo;
 	struct vigil_load_report rep;
 	struct vigil_engine	*e;
+	struct names		 t = { NULL, 0, 0, 0 };
+	size_t			 i;
 	int			 rc;
 
+	if (argc == 3 && strcmp(argv[1], "--long") == 0) {
+		t.lng = 1;
+		argv++;
+		argc--;
+	}
 	if (argc != 2)
 		usage();
 	memset(&lo, 0, sizeof(lo));
@@ -353,8 +387,18 @@ cmd_list(int argc, char **argv)
 		fprintf(stderr, "vigil-dbtool: %s\n", rep.error);
 		return DBT_FAIL;
 	}
-	rc = vigil_engine_threats(e, print_threat, NULL);
+	rc = vigil_engine_threats(e, add_threat, &t);
 	vigil_engine_free(e);
+	if (rc != 0)
+		fprintf(stderr, "vigil-dbtool: out of memory\n");
+	if (t.n > 0)
+		qsort(t.v, t.n, sizeof(*t.v), cmp_str);
+	for (i = 0; i < t.n && rc == 0; i++)
+		if (i == 0 || strcmp(t.v[i], t.v[i - 1]) != 0)
+			printf("%s\n", t.v[i]);
+	for (i = 0; i < t.n; i++)
+		free(t.v[i]);
+	free(t.v);
 	return rc != 0 || fflush(stdout) != 0 ? DBT_FAIL : DBT_OK;
 }
 

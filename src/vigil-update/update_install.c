@@ -201,14 +201,15 @@ copy_file(const char *from, const char *to)
 }
 
 /*
- * fetch_blob - a compressed object or delta into the download directory,
- * checked against its size and digest.  UPD_OK, UPD_SOURCE (the source
- * failed), UPD_REFUSED (it sent something else), UPD_LOCAL.
+ * fetch_blob - a compressed object or delta of the database file name
+ * into the download directory, checked against its size and digest.
+ * UPD_OK, UPD_SOURCE (the transfer failed), UPD_REFUSED (the source sent
+ * something else), UPD_LOCAL.  err reads "NAME: what (rel)".
  */
 static int
 fetch_blob(struct upd *u, const char *base, const char *rel,
-    const char *dlpath, uint64_t zsize, const uint8_t zsha[MF_HASHLEN],
-    char *err, size_t errlen)
+    const char *name, const char *dlpath, uint64_t zsize,
+    const uint8_t zsha[MF_HASHLEN], char *err, size_t errlen)
 {
 	uint8_t		 h[MF_HASHLEN];
 	uint64_t	 size;
@@ -216,12 +217,12 @@ fetch_blob(struct upd *u, const char *base, const char *rel,
 
 	if ((fd = open(dlpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) == -1) {
-		snprintf(err, errlen, "%s: %s", dlpath, strerror(errno));
+		snprintf(err, errlen, "%.300s: %s", dlpath, strerror(errno));
 		return UPD_LOCAL;
 	}
 	r = fetch_fd(u, base, rel, fd, zsize, err, errlen);
 	if (close(fd) == -1 && r == 0) {
-		snprintf(err, errlen, "%s: %s", dlpath, strerror(errno));
+		snprintf(err, errlen, "%.300s: %s", dlpath, strerror(errno));
 		return UPD_LOCAL;
 	}
 	if (r == FETCH_LOCAL)
@@ -229,16 +230,18 @@ fetch_blob(struct upd *u, const char *base, const char *rel,
 	if (r != 0)
 		return UPD_SOURCE;
 	if (pkg_hash_file(dlpath, h, &size) == -1) {
-		snprintf(err, errlen, "%s: %s", dlpath, strerror(errno));
+		snprintf(err, errlen, "%.300s: %s", dlpath, strerror(errno));
 		return UPD_LOCAL;
 	}
+	/* the transfer completed: a short or long blob is what was sent */
 	if (size != zsize) {
-		snprintf(err, errlen, "%s: %llu bytes, the manifest says %llu",
-		    rel, (unsigned long long)size, (unsigned long long)zsize);
-		return size < zsize ? UPD_SOURCE : UPD_REFUSED;
+		snprintf(err, errlen, "%s: %llu bytes, the manifest says %llu "
+		    "(%s)", name, (unsigned long long)size,
+		    (unsigned long long)zsize, rel);
+		return UPD_REFUSED;
 	}
 	if (memcmp(h, zsha, MF_HASHLEN) != 0) {
-		snprintf(err, errlen, "%s: sha256 mismatch", rel);
+		snprintf(err, errlen, "%s: sha256 mismatch (%s)", name, rel);
 		return UPD_REFUSED;
 	}
 	return UPD_OK;
@@ -257,6 +260,7 @@ expand(const char *blob, const char *prefix, const char *dst,
 	size_t		 zn = 0, pn = 0;
 	uint8_t		 sha[MF_HASHLEN];
 	uint64_t	 len;
+	char		 why[256];
 	int		 fd = -1, rc = UPD_LOCAL;
 
 	if (map_ro(blob, &z, &zn) == -1 ||
@@ -272,9 +276,10 @@ expand(const char *blob, const char *prefix, const char *dst,
 	}
 	errno = 0;
 	if (zd_decompress(fd, z ? z : "", zn, prefix ? (pf ? pf : "") : NULL,
-	    pn, f->size, &len, sha, err, errlen) == -1) {
+	    pn, f->size, &len, sha, why, sizeof(why)) == -1) {
 		rc = errno != 0 && is_local_error(errno) ? UPD_LOCAL :
 		    UPD_REFUSED;
+		snprintf(err, errlen, "%s: %s", f->name, why);
 		goto out;
 	}
 	if (len != f->size || memcmp(sha, f->sha, MF_HASHLEN) != 0) {
@@ -328,7 +333,7 @@ by_delta(struct upd *u, const char *base, const struct mf_file *f,
 	mf_hex(to, f->sha);
 	snprintf(rel, sizeof(rel), "deltas/%s-%s.zst", from, to);
 	snprintf(blob, sizeof(blob), "%.3900s/%s.delta", dl, to);
-	rc = fetch_blob(u, base, rel, blob, f->deltas[i].zsize,
+	rc = fetch_blob(u, base, rel, f->name, blob, f->deltas[i].zsize,
 	    f->deltas[i].zsha, err, sizeof(err));
 	if (rc == UPD_OK)
 		rc = expand(blob, old, dst, f, err, sizeof(err));
@@ -352,7 +357,7 @@ by_object(struct upd *u, const char *base, const struct mf_file *f,
 	mf_hex(hex, f->sha);
 	snprintf(rel, sizeof(rel), "objects/%s.zst", hex);
 	snprintf(blob, sizeof(blob), "%.3900s/%s.zst", dl, hex);
-	rc = fetch_blob(u, base, rel, blob, f->zsize, f->zsha, err,
+	rc = fetch_blob(u, base, rel, f->name, blob, f->zsize, f->zsha, err,
 	    sizeof(err));
 	if (rc == UPD_OK)
 		rc = expand(blob, NULL, dst, f, err, sizeof(err));
@@ -684,7 +689,8 @@ mirror_blob(struct upd *u, const char *base, const char *dir,
 	    memcmp(h, zsha, MF_HASHLEN) == 0)
 		return UPD_OK;
 	snprintf(tmp, sizeof(tmp), "%.4000s.tmp%ld", path, (long)getpid());
-	rc = fetch_blob(u, base, rel, tmp, zsize, zsha, err, sizeof(err));
+	rc = fetch_blob(u, base, rel, f != NULL ? f->name : rel, tmp, zsize,
+	    zsha, err, sizeof(err));
 	if (rc == UPD_OK && f != NULL) {
 		/* a whole object: its content too, before it is served */
 		if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1 ||

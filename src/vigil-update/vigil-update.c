@@ -234,14 +234,14 @@ try_source(struct upd *u, const char *src, const struct manifest *cur,
 	}
 	if (mf_parse(text.data ? text.data : "", text.len, &m, err,
 	    sizeof(err)) == -1) {
-		urep(u, R_ERR, "refused: %s/%s: %s", src, PKG_MANIFEST, err);
+		urep(u, R_ERR, "refused: %s (%s/%s)", err, src, PKG_MANIFEST);
 		strbuf_fini(&text);
 		return UPD_REFUSED;
 	}
 	rc = UPD_REFUSED;
 	if (mf_verify(text.data, &m, u->keys, u->nkeys, &which, err,
 	    sizeof(err)) == -1) {
-		urep(u, R_ERR, "refused: %s/%s: %s", src, PKG_MANIFEST, err);
+		urep(u, R_ERR, "refused: %s (%s/%s)", err, src, PKG_MANIFEST);
 		goto out;
 	}
 	if (!license_allows(&m, err, sizeof(err))) {

@@ -34,15 +34,16 @@ uconf "$T/u.conf"
 # first install ---------------------------------------------------------------------
 check "before: the flat bundled database does not know V1" clean "$T/bases" Vigil.Test.V1
 newlog > /dev/null
-upd -v
+out=$("$UPDATE" -c "$T/u.conf" -v 2>&1 > "$T/stdout"); rc=$?
 expect_rc "first update installs v1" 0
+check "messages go to stderr, nothing to stdout" [ ! -s "$T/stdout" ]
 check "says installed version N" grep -q "installed version $(ver 1)" <<<"$out"
 check "says fetched B bytes" grep -Eq "fetched [0-9]+ bytes" <<<"$out"
 full1=$(fetched)
 check "current -> v$(ver 1) (relative symlink)" [ "$(cur "$T/bases")" = "v$(ver 1)" ]
 check "the version directory holds its manifest" cmp -s "$T/bases/v$(ver 1)/vigil.manifest" "$T/www/m/vigil.manifest"
 check "vigil-dbtool verify passes on the installed directory" \
-	"$DBTOOL" verify --key "$T/k.pub" "$T/bases/v$(ver 1)"
+	eval '"$DBTOOL" verify --key "$T/k.pub" "$T/bases/v$(ver 1)" > /dev/null'
 check "vigil-scan -d BasesPath detects the v1-only signature" detects "$T/bases" Vigil.Test.V1
 check "the bundled flat files are left alone" cmp -s "$T/bases/vigil.ndb" "$DB/vigil.ndb"
 check "nginx served the manifest" grep -q "GET /m/vigil.manifest " <<<"$(newlog)"
@@ -57,6 +58,7 @@ release 2
 newlog > /dev/null
 upd -v
 expect_rc "update to v2" 0
+delta2=$(fetched)
 req=$(newlog)
 check "current -> v$(ver 2)" [ "$(cur "$T/bases")" = "v$(ver 2)" ]
 check "v2's new signature detected" detects "$T/bases" Vigil.Test.V2
@@ -66,7 +68,6 @@ nd=$(mf_field "$T/www/m/vigil.manifest" vigil.ndb 4)
 check "the changed file came as a delta or its object" \
 	grep -Eq "GET /m/(deltas/$h1-$h2|objects/$h2)\.zst " <<<"$req"
 check "unchanged files were not fetched again" eval '! grep -q "objects/$nd.zst" <<<"$req"'
-delta2=$(fetched)
 uconf "$T/full.conf" BasesPath="$T/bfull"
 out=$("$UPDATE" -v -c "$T/full.conf" 2>&1)
 full2=$(fetched)
@@ -203,7 +204,7 @@ upd -x "$T/lmirror"
 expect_rc "-x DIR writes a mirror" 0
 check "-x: the local database is not touched" [ "$(cur "$T/bases")" = "$before" ]
 check "-x: the mirror's manifest is the newest" cmp -s "$T/lmirror/vigil.manifest" "$T/www/m/vigil.manifest"
-check "-x: vigil-dbtool verify passes on it" "$DBTOOL" verify --key "$T/k.pub" "$T/lmirror"
+check "-x: vigil-dbtool verify passes on it" eval '"$DBTOOL" verify --key "$T/k.pub" "$T/lmirror" > /dev/null'
 uconf "$T/u.conf" BasesPath="$T/b-x" UpdateServerUrl="$dead"
 upd -g "$T/lmirror"
 expect_rc "update of another BasesPath from the -x mirror" 0

@@ -1,7 +1,7 @@
 # ulib.sh - shared by the vigil-update scenarios (tests/integration/update/):
 # the binaries, keys, database sources with marker signatures, vigil.conf
 # for vigil-update, and private nginx / python3 HTTP servers on loopback.
-# Sourced after ../lib.sh; it replaces lib.sh's EXIT trap with u_cleanup,
+# It sources ../lib.sh and replaces its EXIT trap with u_cleanup,
 # which runs every registered cleanup (newest first) and then drops $T.
 . "$(dirname "$0")/../lib.sh" || exit 1
 
