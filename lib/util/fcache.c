@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "fcache.h"
+#include "fdio.h"
 #include "log.h"
 
 #define FC_SHARD_BITS	6
@@ -746,19 +747,6 @@ fc_mkdirs(char *dir)
 	return 0;
 }
 
-/* fc_sync_dir - fsync a directory so a rename in it is durable */
-static int
-fc_sync_dir(const char *dir)
-{
-	int	 fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
 /* fc_write_tmp - write the cache to a new file tmp; 0 or -1 with errno */
 static int
 fc_write_tmp(struct fcache *fc, char *tmp)
@@ -826,7 +814,7 @@ fcache_save(struct fcache *fc)
 	}
 	/* XXX the rename is done; a failed directory fsync only loses
 	 * durability, so it is not reported */
-	(void)fc_sync_dir(dir);
+	(void)fd_fsync_dir(dir);
 	rc = 0;
 out:
 	saved = errno;

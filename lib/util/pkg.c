@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "pkg.h"
 #include "zdelta.h"
 
@@ -215,17 +216,69 @@ pkg_read_keys(const char *const *paths, size_t n, struct vkey **keys,
 	return 0;
 }
 
-/* pkg_fsync_dir - fsync a directory */
+/* pkg_map - map a whole file read-only */
 int
-pkg_fsync_dir(const char *dir)
+pkg_map(const char *path, void **p, size_t *n)
 {
-	int	 fd, rc;
+	struct stat	 st;
+	int		 fd, saved;
 
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+	*p = NULL;
+	*n = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
-	rc = fsync(fd);
+	if (fstat(fd, &st) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	*n = (size_t)st.st_size;
+	if (*n > 0 && (*p = mmap(NULL, *n, PROT_READ, MAP_PRIVATE, fd, 0)) ==
+	    MAP_FAILED) {
+		saved = errno;
+		*p = NULL;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
 	close(fd);
-	return rc;
+	return 0;
+}
+
+/* pkg_unmap - release pkg_map's mapping */
+void
+pkg_unmap(void *p, size_t n)
+{
+	if (p != NULL)
+		munmap(p, n);
+}
+
+/* pkg_write_atomic - temporary file, fsync, rename */
+int
+pkg_write_atomic(const char *path, const void *p, size_t n)
+{
+	char	 tmp[4200];
+	int	 fd, saved;
+
+	snprintf(tmp, sizeof(tmp), "%.4000s.tmp%ld", path, (long)getpid());
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644))
+	    == -1)
+		return -1;
+	if (fd_write_all(fd, p, n) == -1 || fsync(fd) == -1) {
+		saved = errno;
+		close(fd);
+		goto fail;
+	}
+	if (close(fd) == -1 || rename(tmp, path) == -1) {
+		saved = errno;
+		goto fail;
+	}
+	return 0;
+fail:
+	unlink(tmp);
+	errno = saved;
+	return -1;
 }
 
 /* rm_one - nftw callback of pkg_rmtree */

@@ -44,8 +44,14 @@ int	pkg_open_manifest(const char *path, const struct vkey *keys,
 int	pkg_read_keys(const char *const *paths, size_t n, struct vkey **keys,
 	    char *err, size_t errlen);
 
-/* pkg_fsync_dir - fsync a directory; 0 or -1 (errno) */
-int	pkg_fsync_dir(const char *dir);
+/* pkg_map - map a whole file read-only (*p NULL for an empty file);
+ * 0 or -1 (errno).  pkg_unmap releases it. */
+int	pkg_map(const char *path, void **p, size_t *n);
+void	pkg_unmap(void *p, size_t n);
+
+/* pkg_write_atomic - a file's whole new content: temporary file, fsync,
+ * rename; 0 or -1 (errno) */
+int	pkg_write_atomic(const char *path, const void *p, size_t n);
 
 /* pkg_rmtree - remove a directory tree (no symlinks followed); 0 / -1 */
 int	pkg_rmtree(const char *path);

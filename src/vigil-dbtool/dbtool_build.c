@@ -48,42 +48,18 @@ struct blob {
 	size_t	 n;
 };
 
-/* map_path - map a whole file read-only (an empty file maps to "") */
+/* map_path - map a whole file into b (pkg_map) */
 static int
 map_path(const char *path, struct blob *b)
 {
-	struct stat	 st;
-	int		 fd, saved;
-
-	b->p = NULL;
-	b->n = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	b->n = (size_t)st.st_size;
-	if (b->n > 0 && (b->p = mmap(NULL, b->n, PROT_READ, MAP_PRIVATE, fd,
-	    0)) == MAP_FAILED) {
-		saved = errno;
-		b->p = NULL;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return pkg_map(path, &b->p, &b->n);
 }
 
 /* unmap - release map_path's mapping */
 static void
 unmap(struct blob *b)
 {
-	if (b->p != NULL)
-		munmap(b->p, b->n);
+	pkg_unmap(b->p, b->n);
 	b->p = NULL;
 }
 
@@ -336,28 +312,12 @@ add_deltas(const struct dbt_build *o, const char *mirror, struct mf_file *f,
 	return 0;
 }
 
-/* write_atomic - a file's new content, by temporary file and rename */
+/* write_atomic - pkg_write_atomic, with the message */
 static int
 write_atomic(const char *path, const void *p, size_t n)
 {
-	char	 tmp[4200];
-	int	 fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644))
-	    == -1)
-		goto fail;
-	if (fd_write_all(fd, p, n) == -1 || fsync(fd) == -1) {
-		close(fd);
-		unlink(tmp);
-		goto fail;
-	}
-	if (close(fd) == -1 || rename(tmp, path) == -1) {
-		unlink(tmp);
-		goto fail;
-	}
-	return 0;
-fail:
+	if (pkg_write_atomic(path, p, n) == 0)
+		return 0;
 	fprintf(stderr, "vigil-dbtool: %s: %s\n", path, strerror(errno));
 	return -1;
 }
@@ -492,7 +452,7 @@ dbt_build(const struct dbt_build *o, const char *src, const char *mirror)
 		goto out;
 	snprintf(path, sizeof(path), "%s/%s", mirror, PKG_MANIFEST);
 	if (write_atomic(path, text.data, text.len) == -1 ||
-	    pkg_fsync_dir(mirror) == -1)
+	    fd_fsync_dir(mirror) == -1)
 		goto out;
 	printf("built version %llu: %zu files, %llu bytes, %u deltas "
 	    "(key %s)\n", (unsigned long long)m.version, m.nfiles,

@@ -19,7 +19,6 @@
  * the same lock.
  */
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -41,44 +40,6 @@
 #include "zdelta.h"
 
 #define HEX	(2 * MF_HASHLEN + 1)
-
-/* map_ro - map a file read-only; an empty file maps to "" */
-static int
-map_ro(const char *path, void **p, size_t *n)
-{
-	struct stat	 st;
-	int		 fd, saved;
-
-	*p = NULL;
-	*n = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	*n = (size_t)st.st_size;
-	if (*n > 0 && (*p = mmap(NULL, *n, PROT_READ, MAP_PRIVATE, fd, 0)) ==
-	    MAP_FAILED) {
-		saved = errno;
-		*p = NULL;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
-/* unmap_ro - release map_ro's mapping */
-static void
-unmap_ro(void *p, size_t n)
-{
-	if (p != NULL)
-		munmap(p, n);
-}
 
 /* is_local_error - errno values that mean this host, not the package */
 static int
@@ -188,7 +149,7 @@ copy_file(const char *from, const char *to)
 	size_t	 n;
 	int	 fd, rc = -1;
 
-	if (map_ro(from, &p, &n) == -1)
+	if (pkg_map(from, &p, &n) == -1)
 		return -1;
 	if ((fd = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) !=
 	    -1) {
@@ -196,7 +157,7 @@ copy_file(const char *from, const char *to)
 		if (close(fd) == -1)
 			rc = -1;
 	}
-	unmap_ro(p, n);
+	pkg_unmap(p, n);
 	return rc;
 }
 
@@ -263,8 +224,8 @@ expand(const char *blob, const char *prefix, const char *dst,
 	char		 why[256];
 	int		 fd = -1, rc = UPD_LOCAL;
 
-	if (map_ro(blob, &z, &zn) == -1 ||
-	    (prefix != NULL && map_ro(prefix, &pf, &pn) == -1)) {
+	if (pkg_map(blob, &z, &zn) == -1 ||
+	    (prefix != NULL && pkg_map(prefix, &pf, &pn) == -1)) {
 		snprintf(err, errlen, "%s: %s", prefix && z ? prefix : blob,
 		    strerror(errno));
 		goto out;
@@ -299,8 +260,8 @@ out:
 	}
 	if (rc != UPD_OK)
 		unlink(dst);
-	unmap_ro(z, zn);
-	unmap_ro(pf, pn);
+	pkg_unmap(z, zn);
+	pkg_unmap(pf, pn);
 	return rc;
 }
 
@@ -491,7 +452,7 @@ switch_to(struct upd *u, uint64_t version)
 	snprintf(cur, sizeof(cur), "%s/current", u->bases);
 	unlink(tmp);
 	if (symlink(target, tmp) == -1 || rename(tmp, cur) == -1 ||
-	    pkg_fsync_dir(u->bases) == -1) {
+	    fd_fsync_dir(u->bases) == -1) {
 		urep(u, R_ERR, "switching %s to %s: %s", cur, target,
 		    strerror(errno));
 		unlink(tmp);
@@ -546,7 +507,7 @@ finish(struct upd *u, const char *staging, const struct manifest *m,
 		urep(u, R_ERR, "refused: %s", err);
 		return UPD_REFUSED;
 	}
-	if (pkg_fsync_dir(staging) == -1) {
+	if (fd_fsync_dir(staging) == -1) {
 		urep(u, R_ERR, "%s: %s", staging, strerror(errno));
 		return UPD_LOCAL;
 	}
@@ -555,7 +516,7 @@ finish(struct upd *u, const char *staging, const struct manifest *m,
 	snprintf(path, sizeof(path), "%s/v%llu", u->bases,
 	    (unsigned long long)m->version);
 	if (pkg_rmtree(path) == -1 || rename(staging, path) == -1 ||
-	    pkg_fsync_dir(u->bases) == -1) {
+	    fd_fsync_dir(u->bases) == -1) {
 		urep(u, R_ERR, "%s: %s", path, strerror(errno));
 		return UPD_LOCAL;
 	}
@@ -694,7 +655,7 @@ mirror_blob(struct upd *u, const char *base, const char *dir,
 	if (rc == UPD_OK && f != NULL) {
 		/* a whole object: its content too, before it is served */
 		if ((null = open("/dev/null", O_WRONLY | O_CLOEXEC)) == -1 ||
-		    map_ro(tmp, &z, &zn) == -1) {
+		    pkg_map(tmp, &z, &zn) == -1) {
 			rc = UPD_LOCAL;
 			snprintf(err, sizeof(err), "%.300s: %s", tmp,
 			    strerror(errno));
@@ -707,7 +668,7 @@ mirror_blob(struct upd *u, const char *base, const char *dir,
 				snprintf(err, sizeof(err), "%s: sha256 "
 				    "mismatch", f->name);
 			}
-			unmap_ro(z, zn);
+			pkg_unmap(z, zn);
 		}
 		if (null != -1)
 			close(null);
@@ -725,22 +686,14 @@ mirror_blob(struct upd *u, const char *base, const char *dir,
 	return rc;
 }
 
-/* write_file - tmp + rename */
+/* write_file - pkg_write_atomic, with the message */
 static int
 write_file(struct upd *u, const char *path, const char *text, size_t len)
 {
-	char	 tmp[PATH_MAX];
-	int	 fd;
-
-	snprintf(tmp, sizeof(tmp), "%.4000s.tmp%ld", path, (long)getpid());
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644))
-	    == -1 || fd_write_all(fd, text, len) == -1 || fsync(fd) == -1 ||
-	    close(fd) == -1 || rename(tmp, path) == -1) {
-		urep(u, R_ERR, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return UPD_LOCAL;
-	}
-	return UPD_OK;
+	if (pkg_write_atomic(path, text, len) == 0)
+		return UPD_OK;
+	urep(u, R_ERR, "%s: %s", path, strerror(errno));
+	return UPD_LOCAL;
 }
 
 /* inst_mirror - the package into dir, in the update servers' layout */
@@ -787,5 +740,5 @@ inst_mirror(struct upd *u, const char *base, const struct manifest *m,
 	snprintf(path, sizeof(path), "%.3900s/%s", dir, PKG_MANIFEST);
 	if ((rc = write_file(u, path, text, textlen)) != UPD_OK)
 		return rc;
-	return pkg_fsync_dir(dir) == -1 ? UPD_LOCAL : UPD_OK;
+	return fd_fsync_dir(dir) == -1 ? UPD_LOCAL : UPD_OK;
 }
