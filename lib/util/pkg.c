@@ -78,39 +78,16 @@ fail:
 int
 pkg_hash_file(const char *path, uint8_t sha[MF_HASHLEN], uint64_t *size)
 {
-	struct stat	 st;
-	void		*p;
-	int		 fd, saved;
+	void	*p;
+	size_t	 n;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+	if (pkg_map(path, &p, &n) == -1)
 		return -1;
-	if (fstat(fd, &st) == -1) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		errno = EINVAL;
-		return -1;
-	}
-	*size = (uint64_t)st.st_size;
-	if (st.st_size == 0) {
-		zd_sha256("", 0, sha);
-		close(fd);
-		return 0;
-	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	saved = errno;
-	close(fd);
-	if (p == MAP_FAILED) {
-		errno = saved;
-		return -1;
-	}
-	madvise(p, (size_t)st.st_size, MADV_SEQUENTIAL);
-	zd_sha256(p, (size_t)st.st_size, sha);
-	munmap(p, (size_t)st.st_size);
+	if (p != NULL)
+		madvise(p, n, MADV_SEQUENTIAL);
+	zd_sha256(p != NULL ? p : "", n, sha);
+	pkg_unmap(p, n);
+	*size = n;
 	return 0;
 }
 
@@ -231,6 +208,11 @@ pkg_map(const char *path, void **p, size_t *n)
 		saved = errno;
 		close(fd);
 		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
 		return -1;
 	}
 	*n = (size_t)st.st_size;

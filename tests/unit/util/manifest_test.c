@@ -763,7 +763,7 @@ test_hex(void **state)
 	assert_memory_equal(g, h, MF_HASHLEN);
 	memset(g, 0x5a, sizeof(g));
 	assert_int_equal(mf_unhex(g, HA "0"), -1);
-	assert_int_equal(mf_unhex(g, HA + 1), -1);
+	assert_int_equal(mf_unhex(g, &HA[1]), -1);
 	assert_int_equal(mf_unhex(g, ""), -1);
 	assert_int_equal(mf_unhex(g,
 	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
