@@ -438,7 +438,9 @@ dbt_build(const struct dbt_build *o, const char *src, const char *mirror)
 		unmap(&b);
 		bytes += f.size;
 		if (mf_add_file(&m, &f) == -1) {
-			fprintf(stderr, "vigil-dbtool: out of memory\n");
+			fprintf(stderr, "vigil-dbtool: %s: %s\n", f.name,
+			    errno == E2BIG ? "too many files or deltas for one "
+			    "manifest" : strerror(errno));
 			goto out;
 		}
 	}
