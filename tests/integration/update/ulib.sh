@@ -209,49 +209,21 @@ staging_left() { compgen -G "$1/.staging-*" > /dev/null; }
 
 # servers ------------------------------------------------------------------
 # nginx_start ROOT [PORT] - a private nginx master serving ROOT on
-# 127.0.0.1:PORT (free when not given); sets NGINX_PORT, NGINX_PID, NGX
-# (its directory: access.log, error.log)
+# 127.0.0.1:PORT (free when not given), by scripts/nginx-serve; sets
+# NGINX_PORT, NGINX_PID, NGX (its directory: access.log with lines
+# "METHOD URI STATUS BYTES", error.log)
 nginx_start() {
-	local root=$1 port=${2:-} try d k
+	local r
 	NGX=$T/nginx
-	mkdir -p "$NGX"
-	for try in 1 2 3; do
-		[ -n "$port" ] || port=$(free_port)
-		{
-			echo "daemon off;"
-			echo "worker_processes 1;"
-			echo "pid $NGX/nginx.pid;"
-			echo "error_log $NGX/error.log info;"
-			[ "$(id -u)" = 0 ] && echo "user root root;"
-			echo "events { worker_connections 64; }"
-			echo "http {"
-			echo "  access_log $NGX/access.log;"
-			echo "  default_type application/octet-stream;"
-			echo "  sendfile off;"
-			# every temp path this nginx was built with, under $NGX
-			for k in client-body fastcgi proxy scgi uwsgi; do
-				nginx -V 2>&1 | grep -q -- "--http-$k-temp-path" || continue
-				d=${k/client-body/client_body}
-				mkdir -p "$NGX/tmp-$k"
-				echo "  ${d}_temp_path $NGX/tmp-$k;"
-			done
-			echo "  server { listen 127.0.0.1:$port; root $root; }"
-			echo "}"
-		} > "$NGX/nginx.conf"
-		nginx -p "$NGX" -e "$NGX/error.log" -c "$NGX/nginx.conf" \
-			> "$NGX/stdout" 2>&1 &
-		NGINX_PID=$!
-		on_exit "stop_pid $NGINX_PID"
-		if wait_port "$port" 50 && kill -0 "$NGINX_PID" 2> /dev/null; then
-			NGINX_PORT=$port
-			return 0
-		fi
-		stop_pid "$NGINX_PID"
-		[ -z "${2:-}" ] && port=
-	done
-	echo "FAIL: nginx did not start"
-	cat "$NGX/error.log" "$NGX/stdout" 2> /dev/null | tail -5
-	exit 1
+	if ! r=$("$VIGIL_SRC/scripts/nginx-serve" "$NGX" "$1" ${2:+"$2"} \
+	    2> "$T/nginx-serve.err"); then
+		echo "FAIL: nginx did not start"
+		cat "$T/nginx-serve.err"
+		exit 1
+	fi
+	NGINX_PID=${r%% *}
+	NGINX_PORT=${r##* }
+	on_exit "stop_pid $NGINX_PID"
 }
 # nginx_stop - stop the nginx of nginx_start
 nginx_stop() { stop_pid "$NGINX_PID"; }
