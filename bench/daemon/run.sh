@@ -102,17 +102,8 @@ fi
 RES=$(mktemp -d "$WORK/daemon.XXXXXX")
 CPID=
 VPID=
-# stop PID - SIGTERM, SIGKILL after 10 s
-stop() {
-	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2> /dev/null
-	for _ in $(seq 100); do
-		kill -0 "$1" 2> /dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$1" 2> /dev/null
-	wait "$1" 2> /dev/null
-}
+# shellcheck source=bench/lib.sh
+. "$HERE/../lib.sh"
 trap 'stop "$CPID"; stop "$VPID"; rm -rf "$RES"' EXIT
 trap 'exit 2' INT TERM
 
