@@ -11,3 +11,27 @@ stop() {
 	kill -KILL "$1" 2> /dev/null
 	wait "$1" 2> /dev/null
 }
+
+# gen_cached WORK GEN MB SCALE SEED - the generated corpus and database,
+# made once per generator version and kept in WORK: sets CORPUS, DB and
+# GENSUM (the generator's hash, the cache key).  Needs die().
+gen_cached() {
+	GENSUM=$(sha256sum < "$2" | cut -c1-16)
+	CORPUS=$1/corpus-$3mb-s$5
+	DB=$1/db-$4-$3mb-s$5
+	if [ "$(cat "$CORPUS/.stamp" 2> /dev/null)" != "$GENSUM" ]; then
+		echo "== generating a $3 MB corpus in $CORPUS"
+		rm -rf "$CORPUS"
+		timeout 900 python3 "$2" corpus --out "$CORPUS" --size-mb "$3" \
+			--seed "$5" -q || die "gen.py corpus failed"
+		echo "$GENSUM" > "$CORPUS/.stamp"
+		rm -rf "$DB"
+	fi
+	if [ "$(cat "$DB/.stamp" 2> /dev/null)" != "$GENSUM" ]; then
+		echo "== generating the $4 database in $DB"
+		rm -rf "$DB"
+		timeout 1800 python3 "$2" db --out "$DB" --scale "$4" \
+			--corpus "$CORPUS" --seed "$5" -q || die "gen.py db failed"
+		echo "$GENSUM" > "$DB/.stamp"
+	fi
+}

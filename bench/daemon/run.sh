@@ -66,6 +66,8 @@ STARTWAIT=120
 [ "$SCALE" = 300k ] && STARTWAIT=300
 
 die() { echo "run.sh: $*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+. "$HERE/../lib.sh"
 command -v python3 > /dev/null || die "python3 is required"
 command -v clamd > /dev/null || die "clamd is required (apt-get install clamav-daemon)"
 command -v clamdscan > /dev/null || die "clamdscan is required (apt-get install clamdscan)"
@@ -80,30 +82,12 @@ mkdir -p "$WORK" || die "cannot create $WORK"
 start=$SECONDS
 
 # the corpus and database, cached as bench/engine caches them
-GENSUM=$(sha256sum < "$GEN" | cut -c1-16)
-CORPUS=$WORK/corpus-${MB}mb-s$SEED
-DBSRC=$WORK/db-$SCALE-${MB}mb-s$SEED
-if [ "$(cat "$CORPUS/.stamp" 2> /dev/null)" != "$GENSUM" ]; then
-	echo "== generating a $MB MB corpus in $CORPUS"
-	rm -rf "$CORPUS"
-	timeout 600 python3 "$GEN" corpus --out "$CORPUS" --size-mb "$MB" \
-		--seed "$SEED" -q || die "gen.py corpus failed"
-	echo "$GENSUM" > "$CORPUS/.stamp"
-	rm -rf "$DBSRC"
-fi
-if [ "$(cat "$DBSRC/.stamp" 2> /dev/null)" != "$GENSUM" ]; then
-	echo "== generating the $SCALE database in $DBSRC"
-	rm -rf "$DBSRC"
-	timeout 600 python3 "$GEN" db --out "$DBSRC" --scale "$SCALE" \
-		--corpus "$CORPUS" --seed "$SEED" -q || die "gen.py db failed"
-	echo "$GENSUM" > "$DBSRC/.stamp"
-fi
+gen_cached "$WORK" "$GEN" "$MB" "$SCALE" "$SEED"
+DBSRC=$DB
 
 RES=$(mktemp -d "$WORK/daemon.XXXXXX")
 CPID=
 VPID=
-# shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
 trap 'stop "$CPID"; stop "$VPID"; rm -rf "$RES"' EXIT
 trap 'exit 2' INT TERM
 

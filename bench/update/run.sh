@@ -83,6 +83,8 @@ V1=1
 V2=2
 
 die() { echo "run.sh: $*" >&2; exit 2; }
+# shellcheck source=bench/lib.sh
+. "$HERE/../lib.sh"
 command -v python3 > /dev/null || die "python3 is required"
 command -v nginx > /dev/null || die "nginx is required (apt-get install nginx-light)"
 for b in "$DBTOOL" "$UPDATE" "$VIGILD" "$VIGILCTL"; do
@@ -95,25 +97,8 @@ mkdir -p "$WORK" || die "cannot create $WORK"
 start=$SECONDS
 
 # the corpus and database, cached as bench/engine caches them
-GENSUM=$(sha256sum < "$GEN" | cut -c1-16)
+gen_cached "$WORK" "$GEN" "$MB" "$SCALE" "$SEED"
 V2SUM=$(sha256sum < "$MKV2" | cut -c1-16)
-CORPUS=$WORK/corpus-${MB}mb-s$SEED
-DB=$WORK/db-$SCALE-${MB}mb-s$SEED
-if [ "$(cat "$CORPUS/.stamp" 2> /dev/null)" != "$GENSUM" ]; then
-	echo "== generating a $MB MB corpus in $CORPUS"
-	rm -rf "$CORPUS"
-	timeout 900 python3 "$GEN" corpus --out "$CORPUS" --size-mb "$MB" \
-		--seed "$SEED" -q || die "gen.py corpus failed"
-	echo "$GENSUM" > "$CORPUS/.stamp"
-	rm -rf "$DB"
-fi
-if [ "$(cat "$DB/.stamp" 2> /dev/null)" != "$GENSUM" ]; then
-	echo "== generating the $SCALE database in $DB"
-	rm -rf "$DB"
-	timeout 1800 python3 "$GEN" db --out "$DB" --scale "$SCALE" \
-		--corpus "$CORPUS" --seed "$SEED" -q || die "gen.py db failed"
-	echo "$GENSUM" > "$DB/.stamp"
-fi
 # version 2, cached: a new generator or helper makes it again
 UV=$WORK/update-$SCALE-${MB}mb-s$SEED-p$PCT
 if [ "$(cat "$UV/.stamp" 2> /dev/null)" != "$GENSUM $V2SUM" ]; then
@@ -129,8 +114,6 @@ fi
 RES=$(mktemp -d "$WORK/update.XXXXXX")
 NGINX_PID=
 VPID=
-# shellcheck source=bench/lib.sh
-. "$HERE/../lib.sh"
 trap 'stop "$VPID"; stop "$NGINX_PID"; rm -rf "$RES"' EXIT
 trap 'exit 2' INT TERM HUP
 

@@ -91,17 +91,13 @@ pkg_hash_file(const char *path, uint8_t sha[MF_HASHLEN], uint64_t *size)
 	return 0;
 }
 
-/* pkg_check_dir - dir holds exactly m's files, whole */
+/* pkg_check_names - nothing in dir but m's files and the manifest */
 int
-pkg_check_dir(const char *dir, const struct manifest *m, char *err,
+pkg_check_names(const char *dir, const struct manifest *m, char *err,
     size_t errlen)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[4096];
-	uint8_t		 sha[MF_HASHLEN];
-	uint64_t	 size;
-	size_t		 i;
 
 	if ((d = opendir(dir)) == NULL) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
@@ -120,6 +116,21 @@ pkg_check_dir(const char *dir, const struct manifest *m, char *err,
 		}
 	}
 	closedir(d);
+	return 0;
+}
+
+/* pkg_check_dir - dir holds exactly m's files, whole */
+int
+pkg_check_dir(const char *dir, const struct manifest *m, char *err,
+    size_t errlen)
+{
+	char		 path[4096];
+	uint8_t		 sha[MF_HASHLEN];
+	uint64_t	 size;
+	size_t		 i;
+
+	if (pkg_check_names(dir, m, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < m->nfiles; i++) {
 		snprintf(path, sizeof(path), "%.3800s/%s", dir,
 		    m->files[i].name);

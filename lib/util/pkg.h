@@ -30,6 +30,12 @@ int	pkg_hash_file(const char *path, uint8_t sha[MF_HASHLEN],
 int	pkg_check_dir(const char *dir, const struct manifest *m, char *err,
 	    size_t errlen);
 
+/* pkg_check_names - dir holds no file but m's and the manifest (the
+ * listing half of pkg_check_dir, for files already verified as written);
+ * 0, or -1 with err */
+int	pkg_check_names(const char *dir, const struct manifest *m, char *err,
+	    size_t errlen);
+
 /*
  * pkg_open_manifest - read path, parse it and check its signature with
  * keys (nkeys 0: structure only, the caller says the signature was not

@@ -503,7 +503,9 @@ finish(struct upd *u, const char *staging, const struct manifest *m,
 		urep(u, R_ERR, "%s: %s", path, strerror(errno));
 		return UPD_LOCAL;
 	}
-	if (pkg_check_dir(staging, m, err, sizeof(err)) == -1) {
+	/* every file was checked as it was linked or written: what is
+	 * left is that nothing else is there */
+	if (pkg_check_names(staging, m, err, sizeof(err)) == -1) {
 		urep(u, R_ERR, "refused: %s", err);
 		return UPD_REFUSED;
 	}
