@@ -352,6 +352,10 @@ static const struct cfg_param icap_protocol_params[] = {
 	P_STR("ReqmodPath", "/av/reqmod", 0, "vigil: REQMOD service"),
 	P_STR("ClientIPHeader", "X-Client-IP", 0,
 	    "vigil: header carrying the user's address"),
+	P_LIST("TransferIgnore", "", CFG_F_REPEAT, "vigil: file extensions "
+	    "the proxy need not send (OPTIONS Transfer-Ignore)"),
+	P_LIST("TransferComplete", "", CFG_F_REPEAT, "vigil: file extensions "
+	    "the proxy sends whole, without a preview (Transfer-Complete)"),
 };
 
 static const struct cfg_param icap_filter_params[] = {
@@ -387,6 +391,15 @@ static const struct cfg_param icap_actions_params[] = {
 	    "vigil: no database loaded"),
 };
 
+static const struct cfg_param icap_notify_params[] = {
+	P_PATH("NotifyTemplateDir", "@DATADIR@/notify", C,
+	    "block page templates: <status>.html, else blocked.html"),
+	P_PATH("NotifyScript", "", C,
+	    "run on each detection (status and URL as arguments, details "
+	    "in VIGIL_* variables); empty: none"),
+	P_DUR("NotifyTimeout", "10s", 1, 3600, 0,
+	    "a notify script running longer is killed"),
+};
 static const struct cfg_param icap_statistics_params[] = {
 	P_PATH("AVStatisticsFile", "@LOCALSTATEDIR@/log/vigil/icap-av.stats",
 	    C, "scan result counters, written on vigilctl stats"),
@@ -481,13 +494,17 @@ const struct cfg_section_def cfg_schema[] = {
 	S("icapserver.process", 0, icap_process_params,
 	    "vigil-icapd workers"),
 	S("icapserver.protocol", 0, icap_protocol_params, "ICAP protocol"),
-	S("icapserver.filter", 0, icap_filter_params,
-	    "requests passed unscanned"),
+	S("icapserver.filter", CFG_S_OPTNAMED, icap_filter_params,
+	    "requests passed unscanned; [icapserver.filter:NAME] applies to "
+	    "group NAME"),
 	S("icapserver.engine.options", CFG_S_OPTNAMED, icap_engine_params,
 	    "vigil-icapd engine options; [icapserver.engine.options:NAME] "
 	    "applies to group NAME"),
-	S("icapserver.actions", 0, icap_actions_params,
-	    "what vigil-icapd does per status"),
+	S("icapserver.actions", CFG_S_OPTNAMED, icap_actions_params,
+	    "what vigil-icapd does per status; [icapserver.actions:NAME] "
+	    "applies to group NAME"),
+	S("icapserver.notify", 0, icap_notify_params,
+	    "block pages and the administrator's notification script"),
 	S("icapserver.statistics", 0, icap_statistics_params,
 	    "vigil-icapd statistics"),
 	S("icapserver.report", 0, report_params_daemon, "vigil-icapd log"),

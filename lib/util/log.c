@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -17,6 +18,7 @@
 static const char	*log_prog = "vigil";
 static int		 log_stderr = 1;
 static enum log_level	 log_max = LOG_LVL_INFO;
+static _Atomic int	 log_fd = -1;
 
 /* log_init - choose destination and verbosity */
 void
@@ -34,6 +36,14 @@ void
 log_set_level(enum log_level max)
 {
 	log_max = max;
+}
+
+/* log_set_fd - also write every line, time-stamped, to fd (a report
+ * file); -1 stops that.  The caller owns fd. */
+void
+log_set_fd(int fd)
+{
+	log_fd = fd;
 }
 
 /* log_emit - format and write one line */
@@ -58,8 +68,22 @@ log_emit(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 			n = sizeof(line) - 1;
 		if (write(STDERR_FILENO, line, (size_t)n) < 0)
 			(void)0;
-	} else
+	} else if (log_fd == -1)
 		syslog(prio[lvl], "%s", msg);
+	if (log_fd != -1) {
+		struct tm	 tm;
+		time_t		 t = time(NULL);
+		char		 ts[40];
+
+		localtime_r(&t, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S%z", &tm);
+		n = snprintf(line, sizeof(line), "%s %s[%ld]: %s\n", ts,
+		    log_prog, (long)getpid(), msg);
+		if (n > (int)sizeof(line) - 1)
+			n = sizeof(line) - 1;
+		if (write(log_fd, line, (size_t)n) < 0)
+			(void)0;
+	}
 	errno = saved;
 }
 

@@ -17,6 +17,7 @@ enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
 void	log_init(const char *progname, int flags, enum log_level max);
 void	log_set_level(enum log_level max);
+void	log_set_fd(int fd);	/* also to this file, time-stamped; -1: off */
 void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));

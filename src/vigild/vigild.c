@@ -43,6 +43,7 @@
 
 #include "config.h"
 #include "cfg.h"
+#include "daemon.h"
 #include "log.h"
 #include "vigild.h"
 
@@ -201,96 +202,6 @@ vigild_request_stop(void)
 	kill(getpid(), SIGTERM);
 }
 
-/* unix_listen - bind a unix socket at path, replacing a stale one */
-static int
-unix_listen(const char *path, char *err, size_t errlen)
-{
-	struct sockaddr_un	 sun;
-	int			 fd, probe;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errlen, "%s: socket path too long", path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if ((probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) != -1) {
-		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-			close(probe);
-			snprintf(err, errlen, "%s: another daemon is listening "
-			    "there", path);
-			return -1;
-		}
-		close(probe);
-	}
-	(void)unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, 1024) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* listen_address - a listening socket for a cfg address */
-int
-listen_address(const char *addr, char *err, size_t errlen)
-{
-	struct addrinfo	 hints, *ai = NULL, *p;
-	struct cfg_addr	 ca;
-	char		 port[16], why[256];
-	int		 fd = -1, one = 1, rc;
-
-	if (cfg_addr_parse(addr, &ca, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "%s: %s", addr, why);
-		return -1;
-	}
-	if (ca.family == AF_UNIX)
-		return unix_listen(ca.path, err, errlen);
-	snprintf(port, sizeof(port), "%u", ca.port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = ca.family;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(strcmp(ca.host, "*") ? ca.host : NULL, port,
-	    &hints, &ai)) != 0) {
-		snprintf(err, errlen, "%s: %s", addr, gai_strerror(rc));
-		return -1;
-	}
-	for (p = ai; p != NULL; p = p->ai_next) {
-		if ((fd = socket(p->ai_family, p->ai_socktype | SOCK_CLOEXEC,
-		    p->ai_protocol)) == -1)
-			continue;
-		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-		    sizeof(one));
-		if (bind(fd, p->ai_addr, p->ai_addrlen) == 0 &&
-		    listen(fd, 1024) == 0)
-			break;
-		snprintf(err, errlen, "%s: %s", addr, strerror(errno));
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(ai);
-	return fd;
-}
-
-/* mkparent - create path's parent directory when missing */
-static void
-mkparent(const char *path)
-{
-	char	 d[4096], *s;
-
-	snprintf(d, sizeof(d), "%s", path);
-	if ((s = strrchr(d, '/')) == NULL || s == d)
-		return;
-	*s = '\0';
-	(void)mkdir(d, 0755);
-}
-
 /* bind_all - every socket, as the invoking user (root) */
 static int
 bind_all(const struct cfg *c, char *err, size_t errlen)
@@ -306,22 +217,22 @@ bind_all(const struct cfg *c, char *err, size_t errlen)
 		snprintf(err, errlen, "[vigild] ListenSocket is empty");
 		return -1;
 	}
-	mkparent(sock);
-	if ((lfd[L_UNIX] = unix_listen(sock, err, errlen)) == -1)
+	dmn_mkparent(sock);
+	if ((lfd[L_UNIX] = dmn_unix_listen(sock, err, errlen)) == -1)
 		return -1;
 	unlink_paths[0] = strdup(sock);
 	(void)chmod(sock, (mode_t)cfg_int(c, "vigild", NULL, "SocketMode"));
 	if (grp && grp[0] && (g = getgrnam(grp)) != NULL)
 		(void)chown(sock, (uid_t)-1, g->gr_gid);
 	if (ctl != NULL && ctl[0] != '\0') {
-		mkparent(ctl);
-		if ((lfd[L_CTL] = unix_listen(ctl, err, errlen)) == -1)
+		dmn_mkparent(ctl);
+		if ((lfd[L_CTL] = dmn_unix_listen(ctl, err, errlen)) == -1)
 			return -1;
 		unlink_paths[1] = strdup(ctl);
 		(void)chmod(ctl, 0600);
 	}
 	if (tcp != NULL && tcp[0] != '\0') {
-		if ((lfd[L_TCP] = listen_address(tcp, err, errlen)) == -1)
+		if ((lfd[L_TCP] = dmn_listen(tcp, err, errlen)) == -1)
 			return -1;
 		if (strncmp(tcp, "127.", 4) != 0 && strncmp(tcp, "[::1]", 5)
 		    != 0 && strncmp(tcp, "localhost:", 10) != 0)
@@ -332,46 +243,6 @@ bind_all(const struct cfg *c, char *err, size_t errlen)
 	if (met != NULL && met[0] != '\0' &&
 	    metrics_start(met, err, errlen) == -1)
 		return -1;
-	return 0;
-}
-
-/* pid_running - pid file names a live process */
-static long
-pid_running(const char *path)
-{
-	FILE	*f;
-	long	 pid = 0;
-
-	if ((f = fopen(path, "re")) == NULL)
-		return 0;
-	if (fscanf(f, "%ld", &pid) != 1)
-		pid = 0;
-	fclose(f);
-	if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) == 0)
-		return pid;
-	return 0;
-}
-
-/* write_pidfile - atomically */
-static int
-write_pidfile(const char *path, char *err, size_t errlen)
-{
-	char	 tmp[4200];
-	FILE	*f;
-
-	mkparent(path);
-	snprintf(tmp, sizeof(tmp), "%s.%ld", path, (long)getpid());
-	if ((f = fopen(tmp, "we")) == NULL) {
-		snprintf(err, errlen, "%.1024s: %s", tmp, strerror(errno));
-		return -1;
-	}
-	fprintf(f, "%ld\n", (long)getpid());
-	if (fclose(f) != 0 || rename(tmp, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		(void)unlink(tmp);
-		return -1;
-	}
-	pidfile = strdup(path);
 	return 0;
 }
 
@@ -520,54 +391,6 @@ serve(int sfd)
 	}
 }
 
-/* daemonize - fork; the parent waits for the child's word on a pipe */
-static int
-daemonize(void)
-{
-	int	 p[2], fd;
-	pid_t	 pid;
-	char	 buf[1024];
-	ssize_t	 n;
-
-	if (pipe2(p, O_CLOEXEC) == -1)
-		log_fatal("pipe");
-	if ((pid = fork()) == -1)
-		log_fatal("fork");
-	if (pid > 0) {
-		close(p[1]);
-		n = read(p[0], buf, sizeof(buf) - 1);
-		if (n > 0 && buf[0] == '+')
-			_exit(0);
-		if (n > 0) {
-			buf[n] = '\0';
-			fprintf(stderr, "vigild: %s\n", buf);
-		} else
-			fprintf(stderr, "vigild: failed to start\n");
-		_exit(1);
-	}
-	close(p[0]);
-	(void)setsid();
-	(void)chdir("/");
-	if ((fd = open("/dev/null", O_RDWR)) != -1) {
-		dup2(fd, STDIN_FILENO);
-		dup2(fd, STDOUT_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	return p[1];
-}
-
-/* tell_parent - the daemonized child reports ready ("+") or an error */
-static void
-tell_parent(int *fd, const char *msg)
-{
-	if (*fd == -1)
-		return;
-	(void)!write(*fd, msg, strlen(msg));
-	close(*fd);
-	*fd = -1;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -621,13 +444,13 @@ main(int argc, char **argv)
 		return 0;
 	}
 	pidfile = NULL;
-	if ((other = pid_running(cfg_str(c, "vigild", NULL, "PidFile"))) >
+	if ((other = dmn_pid_running(cfg_str(c, "vigild", NULL, "PidFile"))) >
 	    0) {
 		fprintf(stderr, "vigild: already running (pid %ld)\n", other);
 		return 1;
 	}
 	if (!fg) {
-		notify = daemonize();
+		notify = dmn_detach("vigild");
 		log_init("vigild", 0, LOG_LVL_INFO);
 		if ((devnull = open("/dev/null", O_RDWR)) != -1) {
 			dup2(devnull, STDERR_FILENO);
@@ -658,11 +481,12 @@ main(int argc, char **argv)
 
 		/* in the foreground (systemd) a pid file is a convenience */
 		if (pf != NULL && pf[0] != '\0' &&
-		    write_pidfile(pf, err, sizeof(err)) == -1) {
+		    dmn_write_pidfile(pf, err, sizeof(err)) == -1) {
 			if (!fg)
 				goto fail;
 			log_warnx("%s", err);
-		}
+		} else if (pf != NULL && pf[0] != '\0')
+			pidfile = strdup(pf);
 	}
 	if (drop_privileges(c, err, sizeof(err)) == -1)
 		goto fail;
@@ -676,7 +500,7 @@ main(int argc, char **argv)
 	    VIGIL_VERSION, cfg_str(c, "vigild", NULL, "ListenSocket"),
 	    r->sigs, vd.threads, vd.maxqueue);
 	db_release(r);
-	tell_parent(&notify, "+");
+	dmn_tell(&notify, "+");
 
 	serve(sfd);
 
@@ -703,7 +527,7 @@ main(int argc, char **argv)
 	return 0;
 fail:
 	log_warnx("%s", err);
-	tell_parent(&notify, err);
+	dmn_tell(&notify, err);
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
 	for (i = 0; i < 2; i++)

@@ -158,9 +158,5 @@ uint64_t	 now_usec(void);
 void		 vigild_version_format(char *, size_t);
 /* vigild_limits - the engine limits in force (a reload may change them) */
 void		 vigild_limits(struct vigil_limits *);
-/* listen_address - a listening socket on host:port, [v6]:port or
- * /unix/path (a stale socket file is replaced, a live one is an error);
- * -1 with err */
-int		 listen_address(const char *addr, char *err, size_t errlen);
 
 #endif

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "log.h"
 #include "strbuf.h"
 #include "vigild.h"
@@ -336,7 +337,7 @@ metrics_start(const char *address, char *err, size_t errlen)
 {
 	pthread_t	 t;
 
-	if ((metrics_fd = listen_address(address, err, errlen)) == -1)
+	if ((metrics_fd = dmn_listen(address, err, errlen)) == -1)
 		return -1;
 	if (pthread_create(&t, NULL, metrics_main, NULL) != 0) {
 		snprintf(err, errlen, "cannot start the metrics thread");
