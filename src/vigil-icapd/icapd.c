@@ -465,9 +465,20 @@ ctl_one(int fd)
 		} else
 			ctl_reply(fd, delim, "OK");
 	} else if (strcmp(cmd + 1, "RELOADDB") == 0) {
-		/* the database is vigild's: ask it, then take the new tag */
-		if (scan_command("RELOADDB", reply, sizeof(reply)) == -1 ||
-		    strncmp(reply, "RELOADED", 8) != 0) {
+		/* the database is vigild's: ask it on its ControlSocket (the
+		 * same file configures it), then take the new tag */
+		struct icapd_conf *cf = conf_get();
+		const char *vctl = cfg_str(cf->cfg, "vigild", NULL,
+		    "ControlSocket");
+		int rc;
+
+		rc = vctl != NULL && vctl[0] != '\0' ? scan_command(vctl,
+		    "RELOADDB", reply, sizeof(reply), 300 * 1000) : -1;
+		if (vctl == NULL || vctl[0] == '\0')
+			snprintf(reply, sizeof(reply), "[vigild] ControlSocket "
+			    "is empty");
+		conf_put(cf);
+		if (rc == -1 || strncmp(reply, "RELOADED", 8) != 0) {
 			snprintf(err, sizeof(err), "ERROR: vigild: %.400s",
 			    reply);
 			ctl_reply(fd, delim, err);

@@ -114,7 +114,8 @@ int		 scan_init(const char *vigild, unsigned threads, unsigned idle,
 		    unsigned maxreqs, unsigned maxqueue);
 int		 scan_submit(struct scan_job *);	/* -1: queue full */
 void		 scan_fini(void);
-int		 scan_command(const char *cmd, char *reply, size_t len);
+int		 scan_command(const char *addr, const char *cmd, char *reply,
+		    size_t len, int timeout_ms);
 int		 scan_probe(char *db, size_t len);
 
 #endif

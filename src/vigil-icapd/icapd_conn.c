@@ -1349,14 +1349,15 @@ accept_all(struct loop *lp)
 static void
 sweep(struct loop *lp, time_t now)
 {
-	struct conn	*c, *next;
-	unsigned	 to;
+	struct conn		*c, *next;
+	struct icapd_conf	*cur = conf_get();
+	unsigned		 to;
 
 	for (c = lp->conns; c != NULL; c = next) {
 		next = c->next;
 		if (c->st == C_SCAN)
 			continue;
-		to = c->cf != NULL ? c->cf->timeout : G.conf->timeout;
+		to = c->cf != NULL ? c->cf->timeout : cur->timeout;
 		if (c->st == C_HEAD && c->inlen == 0 &&
 		    atomic_load(&G.stopping)) {
 			conn_kill(c);
@@ -1381,6 +1382,7 @@ sweep(struct loop *lp, time_t now)
 		conn_kill(c);
 		conn_drive(c);
 	}
+	conf_put(cur);
 	if (!lp->listening && !atomic_load(&G.stopping) &&
 	    now >= lp->paused_until) {
 		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE,

@@ -355,16 +355,18 @@ scan_fini(void)
 	pthread_mutex_unlock(&P.mu);
 }
 
-/* scan_command - one control command to vigild on a short connection */
+/* scan_command - one command to vigild on a short connection: at addr
+ * (its ControlSocket), or NULL for the address scans go to */
 int
-scan_command(const char *cmd, char *reply, size_t len)
+scan_command(const char *addr, const char *cmd, char *reply, size_t len,
+    int timeout_ms)
 {
 	struct vigil_client	*c;
 	char			 err[512];
 	int			 rc;
 
-	if ((c = vigil_client_open(P.addr, CONNECT_MS, err, sizeof(err))) ==
-	    NULL) {
+	if ((c = vigil_client_open(addr ? addr : P.addr, timeout_ms, err,
+	    sizeof(err))) == NULL) {
 		vigild_state(0, err);
 		snprintf(reply, len, "%s", err);
 		return -1;
