@@ -23,7 +23,7 @@
  * Nothing blocks a loop: sockets are non-blocking, the body goes to a
  * memfd (icap_spool.c), and scans run on the pool's threads, which hand
  * the connection back through the loop's eventfd.  An idle connection
- * costs its struct and nothing else (its buffers are freed between
+ * costs its struct (about 5 KiB) and nothing else (buffers are freed between
  * requests), so ten thousand idle proxy connections are cheap.  Output is
  * a small buffer refilled from the spool as the socket drains, so a slow
  * reader holds at most one chunk in memory.  Errors in a request get the
