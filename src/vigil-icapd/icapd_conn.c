@@ -600,7 +600,8 @@ verdict(struct conn *c, enum vigil_status st, const char *threat,
 	uint64_t	 ms = (now_usec() - c->t0) / 1000;
 	const char	*what;
 
-	atomic_fetch_add(&G.cnt.status[st], 1);
+	if (c->has_body && c->scan)	/* a verdict, not a pass-through */
+		atomic_fetch_add(&G.cnt.status[st], 1);
 	if (st >= VIGIL_WARNING)
 		notify_detection(c, st, threat, act == ICAP_ACT_DENY ? "deny" :
 		    "skip");
