@@ -10,6 +10,7 @@
  * daemon and is never taken over; a stale one is replaced.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vigil/vigil.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "log.h"
@@ -200,4 +202,40 @@ dmn_tell(int *fd, const char *msg)
 	(void)!write(*fd, msg, strlen(msg));
 	close(*fd);
 	*fd = -1;
+}
+
+/* dmn_args - the daemons' command line: [-F] [-t] [-V] [-c FILE] */
+void
+dmn_args(int argc, char **argv, const struct dmn_argdesc *d,
+    const char **config, int *fg, int *test)
+{
+	int	 ch;
+
+	while ((ch = getopt(argc, argv, "c:FtVh")) != -1) {
+		switch (ch) {
+		case 'c':
+			*config = optarg;
+			break;
+		case 'F':
+			*fg = 1;
+			break;
+		case 't':
+			*test = 1;
+			break;
+		case 'V':
+			printf("%s %s\n", d->prog, VIGIL_VERSION);
+			exit(0);
+		default:
+			goto usage;
+		}
+	}
+	if (optind == argc)
+		return;
+usage:
+	fprintf(stderr, "usage: %s [-F] [-t] [-V] [-c FILE]\n"
+	    "  -c FILE  configuration (default %s/vigil.conf)\n"
+	    "  -F       stay in the foreground, log to standard error\n"
+	    "  -t       %s, then exit\n"
+	    "  -V       print the version\n", d->prog, d->sysconfdir, d->test);
+	exit(2);
 }

@@ -26,4 +26,15 @@ int	dmn_detach(const char *prog);
 /* dmn_tell - report ready ("+") or the failure to the waiting parent */
 void	dmn_tell(int *fd, const char *msg);
 
+/* dmn_args - parse the daemons' common command line, [-F] [-t] [-V]
+ * [-c FILE]; -V prints the version and exits 0, a bad one prints the
+ * usage and exits 2 */
+struct dmn_argdesc {
+	const char	*prog;		/* "vigild" */
+	const char	*sysconfdir;	/* for the usage text */
+	const char	*test;		/* what -t checks */
+};
+void	dmn_args(int argc, char **argv, const struct dmn_argdesc *,
+	    const char **config, int *fg, int *test);
+
 #endif

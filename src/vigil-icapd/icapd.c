@@ -62,16 +62,8 @@ static int	 report_fd = -1;
 static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
 static char	*ctl_path;
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: vigil-icapd [-F] [-t] [-V] [-c FILE]\n"
-	    "  -c FILE  configuration (default %s/vigil.conf)\n"
-	    "  -F       stay in the foreground, log to standard error\n"
-	    "  -t       check the configuration, then exit\n"
-	    "  -V       print the version\n", VIGIL_SYSCONFDIR);
-	exit(2);
-}
+static const struct dmn_argdesc argdesc = { "vigil-icapd", VIGIL_SYSCONFDIR,
+	"check the configuration" };
 
 /* conf_free - one generation */
 static void
@@ -577,7 +569,7 @@ int
 main(int argc, char **argv)
 {
 	char			 err[4096];
-	int			 ch, fg = 0, test = 0, notify = -1, sfd, lfd = -1;
+	int			 fg = 0, test = 0, notify = -1, sfd, lfd = -1;
 	int			 cfd = -1;
 	struct cfg		*c;
 	struct icapd_conf	*cf;
@@ -591,26 +583,7 @@ main(int argc, char **argv)
 	unsigned		 nofile;
 	int			 stop = 0;
 
-	while ((ch = getopt(argc, argv, "c:FtVh")) != -1) {
-		switch (ch) {
-		case 'c':
-			G.config_path = optarg;
-			break;
-		case 'F':
-			fg = 1;
-			break;
-		case 't':
-			test = 1;
-			break;
-		case 'V':
-			printf("vigil-icapd %s\n", VIGIL_VERSION);
-			return 0;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	dmn_args(argc, argv, &argdesc, &G.config_path, &fg, &test);
 	log_init("vigil-icapd", LOG_TO_STDERR, LOG_LVL_INFO);
 	if ((c = cfg_load_program(G.config_path, &dirs, err,
 	    sizeof(err))) == NULL || (cf = conf_new(c, err, sizeof(err))) ==

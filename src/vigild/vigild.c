@@ -76,16 +76,8 @@ vigild_limits(struct vigil_limits *out)
 	pthread_mutex_unlock(&vd.mu);
 }
 
-static void
-usage(void)
-{
-	fprintf(stderr, "usage: vigild [-F] [-t] [-V] [-c FILE]\n"
-	    "  -c FILE  configuration (default %s/vigil.conf)\n"
-	    "  -F       stay in the foreground, log to standard error\n"
-	    "  -t       check the configuration and the database, then exit\n"
-	    "  -V       print the version\n", VIGIL_SYSCONFDIR);
-	exit(2);
-}
+static const struct dmn_argdesc argdesc = { "vigild", VIGIL_SYSCONFDIR,
+	"check the configuration and the database" };
 
 /* vigild_version_format - VersionReply, copied under the lock */
 void
@@ -395,32 +387,13 @@ int
 main(int argc, char **argv)
 {
 	char		 err[4096];
-	int		 ch, fg = 0, test = 0, notify = -1, sfd, i, devnull;
+	int		 fg = 0, test = 0, notify = -1, sfd, i, devnull;
 	struct cfg	*c;
 	sigset_t	 ss;
 	struct dbref	*r;
 	long		 other;
 
-	while ((ch = getopt(argc, argv, "c:FtVh")) != -1) {
-		switch (ch) {
-		case 'c':
-			vd.config_path = optarg;
-			break;
-		case 'F':
-			fg = 1;
-			break;
-		case 't':
-			test = 1;
-			break;
-		case 'V':
-			printf("vigild %s\n", VIGIL_VERSION);
-			return 0;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
+	dmn_args(argc, argv, &argdesc, &vd.config_path, &fg, &test);
 	log_init("vigild", LOG_TO_STDERR, LOG_LVL_INFO);
 	if ((c = cfg_load_program(vd.config_path, &dirs, err,
 	    sizeof(err))) == NULL) {
