@@ -84,6 +84,7 @@ struct conn {
 	int			 gone;		/* socket closed; freed at top level */
 	unsigned long		 nreq;		/* requests answered */
 	int			 rdhup;		/* the peer shut its side */
+	int			 buried;	/* on the loop's dead list */
 	/* input and output */
 	char			*in;
 	size_t			 inlen, incap;
@@ -127,6 +128,7 @@ struct loop {
 	pthread_mutex_t		 mu;
 	struct conn		*done;		/* scans finished, via job.next */
 	struct conn		*conns;		/* every live connection */
+	struct conn		*dead;		/* killed: freed after the batch */
 	_Atomic unsigned	 nconn;
 	time_t			 paused_until;	/* accept stopped (EMFILE) */
 };
@@ -247,8 +249,11 @@ static void
 send_error(struct conn *c, int code, const char *why)
 {
 	c->outoff = c->outlen = 0;
-	icap_common(c, code, status_reason(code), 1);
-	(void)out_printf(c, "Encapsulated: null-body=0\r\n\r\n");
+	/* an answer already streaming cannot change: cut it */
+	if (!c->relaying) {
+		icap_common(c, code, status_reason(code), 1);
+		(void)out_printf(c, "Encapsulated: null-body=0\r\n\r\n");
+	}
 	if (code >= 500)
 		atomic_fetch_add(&G.cnt.errors_5xx, 1);
 	else
@@ -689,6 +694,8 @@ scan_result(struct conn *c)
 		atomic_fetch_add(&G.cnt.vigild_errors, 1);
 	if (st == VIGIL_INFECTED && c->cured_fd >= 0)
 		st = VIGIL_CURED;
+	else if (st == VIGIL_CURED && c->cured_fd < 0)
+		st = VIGIL_INFECTED;	/* no copy to deliver */
 	if (c->prescan) {
 		/* the preview alone: a detection is answered now, before a
 		 * byte is relayed; anything else asks for the rest */
@@ -914,7 +921,6 @@ start_request(struct conn *c)
 	    rq->enc[rq->nenc - 1].part == ICAP_RES_BODY;
 	c->allow204_now = rq->allow204 || rq->preview >= 0;
 	if (!c->has_body) {
-		c->allow204_now = 1;
 		verdict(c, VIGIL_CLEAN, NULL, NULL, NULL);
 		return;
 	}
@@ -1193,12 +1199,28 @@ conn_drive(struct conn *c)
 		conn_update(c);
 		return;
 	}
-	if (c->st == C_SCAN)
-		return;		/* scan_result's turn */
-	request_end(c);
-	free(c->in);
-	free(c->out);
-	free(c);
+	if (c->st == C_SCAN || c->buried)
+		return;		/* scan_result's turn, or already listed */
+	/* events for c may follow in the same batch: free after it */
+	c->buried = 1;
+	c->next = c->lp->dead;
+	c->lp->dead = c;
+}
+
+/* bury - free the connections killed during the last batch */
+static void
+bury(struct loop *lp)
+{
+	struct conn	*c, *next;
+
+	for (c = lp->dead; c != NULL; c = next) {
+		next = c->next;
+		request_end(c);
+		free(c->in);
+		free(c->out);
+		free(c);
+	}
+	lp->dead = NULL;
 }
 
 /* conn_read - read what the socket has; 0, or -1 when it closed */
@@ -1263,16 +1285,30 @@ conn_kill(struct conn *c)
 static void
 conn_event(struct conn *c, uint32_t ev)
 {
+	if (c->gone)
+		return;		/* killed earlier in this batch */
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) {
 		if (c->st == C_SCAN && !(ev & (EPOLLHUP | EPOLLERR))) {
 			/* half-closed while we scan: answer anyway */
 			c->rdhup = 1;
 		} else if (c->st == C_SCAN) {
 			conn_kill(c);
+		} else if ((c->st == C_ANSWER || c->st == C_CLOSING) &&
+		    !(ev & (EPOLLHUP | EPOLLERR)) && !(ev & EPOLLIN)) {
+			/* half-closed while we answer: finish, then close */
+			c->rdhup = 1;
+			if (c->rq != NULL)
+				c->rq->close = 1;
 		} else if (conn_read(c) == -1) {
 			if (c->st == C_HEAD && c->inlen > 0)
 				conn_process(c);
-			conn_kill(c);
+			if ((c->st == C_ANSWER || c->st == C_CLOSING) &&
+			    !(ev & (EPOLLHUP | EPOLLERR))) {
+				c->rdhup = 1;
+				if (c->rq != NULL)
+					c->rq->close = 1;
+			} else
+				conn_kill(c);
 		}
 	}
 	conn_drive(c);
@@ -1432,6 +1468,7 @@ loop_main(void *arg)
 			last_sweep = now;
 			sweep(lp, now);
 		}
+		bury(lp);
 		if (atomic_load(&G.stopping)) {
 			if (lp->listening) {
 				(void)epoll_ctl(lp->ep, EPOLL_CTL_DEL, lp->lfd,
@@ -1447,6 +1484,7 @@ loop_main(void *arg)
 		conn_kill(c);
 		conn_drive(c);
 	}
+	bury(lp);
 	return NULL;
 }
 

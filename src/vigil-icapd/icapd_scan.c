@@ -60,6 +60,8 @@ severity(enum vigil_status s)
 static void
 job_fail(struct scan_job *j, int unreachable, const char *why)
 {
+	if (severity(j->status) >= severity(VIGIL_STATUS_ERROR))
+		return;		/* a detection stays a detection */
 	j->status = VIGIL_STATUS_ERROR;
 	j->unreachable = unreachable;
 	snprintf(j->reason, sizeof(j->reason), "%.250s", why);
@@ -223,6 +225,8 @@ scan_parts(struct vigil_client **cp, unsigned *uses, struct scan_job *j)
 	}
 	if (n > MAX_PARTS && j->status == VIGIL_CLEAN)
 		job_fail(j, 0, "too many form parts");
+	if (!complete)
+		rc = -1;	/* the split stopped early: scan it whole too */
 out:
 	free(parts);
 	munmap(map, (size_t)j->raw_len);
