@@ -35,3 +35,23 @@ gen_cached() {
 		echo "$GENSUM" > "$DB/.stamp"
 	fi
 }
+
+# clamd_parsers_off - the clamd.conf lines every benchmark gives clamd: the
+# document parsers, bytecode and heuristics vigil's engine does not have
+# are off, PUA signatures on, so both sides do the same work
+clamd_parsers_off() {
+	cat <<-EOF
+	DetectPUA yes
+	Bytecode no
+	HeuristicAlerts no
+	ScanHTML no
+	ScanOLE2 no
+	ScanPDF no
+	ScanSWF no
+	ScanXMLDOCS no
+	ScanHWP3 no
+	ScanOneNote no
+	ScanImage no
+	ScanImageFuzzyHash no
+	EOF
+}

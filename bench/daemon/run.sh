@@ -117,19 +117,8 @@ MaxFileSize 100M
 DisableCache yes
 SelfCheck 0
 ConcurrentDatabaseReload yes
-DetectPUA yes
-Bytecode no
-HeuristicAlerts no
-ScanHTML no
-ScanOLE2 no
-ScanPDF no
-ScanSWF no
-ScanXMLDOCS no
-ScanHWP3 no
-ScanOneNote no
-ScanImage no
-ScanImageFuzzyHash no
 EOF
+clamd_parsers_off >> "$RES/clamd.conf"
 cat > "$RES/vigild.conf" <<EOF
 [path]
 BasesPath = $RES/vdb

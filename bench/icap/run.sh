@@ -185,19 +185,8 @@ StreamMaxLength 100M
 MaxFileSize 100M
 DisableCache yes
 SelfCheck 0
-DetectPUA yes
-Bytecode no
-HeuristicAlerts no
-ScanHTML no
-ScanOLE2 no
-ScanPDF no
-ScanSWF no
-ScanXMLDOCS no
-ScanHWP3 no
-ScanOneNote no
-ScanImage no
-ScanImageFuzzyHash no
 EOF
+clamd_parsers_off >> "$RES/clamd.conf"
 	cat > "$RES/c-icap.conf" <<EOF
 PidFile $RES/c-icap.pid
 CommandsSocket $RES/c-icap.ctl
