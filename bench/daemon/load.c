@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../latency.h"
+
 #define MAXCLIENTS	1024
 #define MAXSAMPLES	(1 << 20)
 #define MAXOBJECT	((size_t)1 << 30)
@@ -267,27 +269,6 @@ client_main(void *arg)
 	return NULL;
 }
 
-/* cmp_double - qsort order */
-static int
-cmp_double(const void *a, const void *b)
-{
-	double	x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* percentile - p in [0,1] of sorted v[n] (nearest rank) */
-static double
-percentile(const double *v, size_t n, double p)
-{
-	size_t	i;
-
-	if (n == 0)
-		return 0;
-	i = (size_t)(p * n + 0.999999);
-	return v[i == 0 ? 0 : (i > n ? n - 1 : i - 1)];
-}
-
 /* usage - print the synopsis */
 static int
 usage(void)
@@ -355,11 +336,11 @@ main(int argc, char *argv[])
 		errors += cl[i].errors;
 		free(cl[i].lat);
 	}
-	qsort(all, total, sizeof(double), cmp_double);
+	lat_sort(all, total);
 	printf("requests=%zu seconds=%.3f rps=%.1f p50_ms=%.3f p99_ms=%.3f "
 	    "max_ms=%.3f found=%lu busy=%lu errors=%lu\n", total, secs,
-	    total / secs, percentile(all, total, 0.50),
-	    percentile(all, total, 0.99), total ? all[total - 1] : 0.0,
+	    total / secs, lat_pct(all, total, 0.50),
+	    lat_pct(all, total, 0.99), total ? all[total - 1] : 0.0,
 	    found, busy, errors);
 	free(all);
 	free((void *)obj);

@@ -68,6 +68,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../latency.h"
+
 #define MAXCONNS	1024
 #define MAXFILES	64
 #define MAXSAMPLES	(1 << 20)
@@ -707,27 +709,6 @@ worker_main(void *arg)
 	return NULL;
 }
 
-/* cmp_double - qsort order */
-static int
-cmp_double(const void *x, const void *y)
-{
-	double	a = *(const double *)x, b = *(const double *)y;
-
-	return (a > b) - (a < b);
-}
-
-/* pct - nearest-rank percentile p of sorted v[n] */
-static double
-pct(const double *v, size_t n, double p)
-{
-	size_t	i;
-
-	if (n == 0)
-		return 0;
-	i = (size_t)(p * n + 0.999999);
-	return v[i == 0 ? 0 : (i > n ? n - 1 : i - 1)];
-}
-
 /* usage - print the synopsis */
 static int
 usage(void)
@@ -783,7 +764,7 @@ report(struct worker *w, int nw, double secs)
 		k += w[i].n;
 		free(w[i].lat);
 	}
-	qsort(all, t.n, sizeof(double), cmp_double);
+	lat_sort(all, t.n);
 	printf("target icap://%s:%s%s, %d connections, preview %zu, "
 	    "Allow: 204 %s\n", host, port, service, nw, preview,
 	    allow204 ? "yes" : "no");
@@ -795,16 +776,17 @@ report(struct worker *w, int nw, double secs)
 	    t.blocked, t.errors, t.connects > (unsigned long)nw ?
 	    t.connects - nw : 0, t.retries);
 	printf("latency ms: p50 %.3f, p90 %.3f, p99 %.3f, max %.3f\n",
-	    pct(all, t.n, .5), pct(all, t.n, .9), pct(all, t.n, .99),
-	    t.n ? all[t.n - 1] : 0.0);
+	    lat_pct(all, t.n, .5), lat_pct(all, t.n, .9),
+	    lat_pct(all, t.n, .99), t.n ? all[t.n - 1] : 0.0);
 	for (j = 0; j < nbodies; j++)
 		printf("FILE %d requests=%lu blocked=%lu %s\n", j, t.freq[j],
 		    t.fblocked[j], bodies[j].path);
 	printf("RESULT rps=%.1f p50=%.3f p99=%.3f errors=%lu blocked=%lu "
 	    "requests=%zu p90=%.3f max=%.3f mbps=%.2f a204=%lu a200=%lu "
 	    "other=%lu reconnects=%lu retries=%lu\n", t.n / secs,
-	    pct(all, t.n, .5), pct(all, t.n, .99), t.errors, t.blocked, t.n,
-	    pct(all, t.n, .9), t.n ? all[t.n - 1] : 0.0, t.bytes / 1e6 / secs,
+	    lat_pct(all, t.n, .5), lat_pct(all, t.n, .99), t.errors,
+	    t.blocked, t.n, lat_pct(all, t.n, .9), t.n ? all[t.n - 1] : 0.0,
+	    t.bytes / 1e6 / secs,
 	    t.a204, t.a200, t.other, t.connects > (unsigned long)nw ?
 	    t.connects - nw : 0, t.retries);
 	free(all);
