@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hexdigit.h"
 #include "icap_multipart.h"
 
 struct mp_head {		/* what a part's head said so far */
@@ -227,19 +228,6 @@ mp_copy(char *dst, size_t cap, const char *s, size_t n)
 	dst[n] = '\0';
 }
 
-/* mp_hex - the value of a hex digit, or -1 */
-static int
-mp_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /*
  * mp_ext - decode an RFC 5987 ext-value "charset'lang'pct-encoded" of n
  * bytes into dst (bytes kept raw whatever the charset); -1 if malformed
@@ -256,8 +244,9 @@ mp_ext(char *dst, size_t cap, const char *v, size_t n)
 		return -1;
 	for (p++; p < e; p++) {
 		if (*p == '%') {
-			if (e - p < 3 || (hi = mp_hex((unsigned char)p[1])) < 0 ||
-			    (lo = mp_hex((unsigned char)p[2])) < 0)
+			if (e - p < 3 ||
+			    (hi = hex_digit((unsigned char)p[1])) < 0 ||
+			    (lo = hex_digit((unsigned char)p[2])) < 0)
 				return -1;
 			mp_put(dst, cap, &k, (char)(hi << 4 | lo));
 			p += 2;

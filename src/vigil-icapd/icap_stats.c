@@ -24,6 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fdio.h"
 #include "icap_stats.h"
 #include "strbuf.h"
 #include "vigil/vigil.h"
@@ -116,24 +117,6 @@ format_cnt(struct strbuf *sb, const struct icap_counters *c,
 	return 0;
 }
 
-/* write_all - n bytes of p to fd */
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t	 r;
-
-	while (n > 0) {
-		if ((r = write(fd, p, n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
 /* replace_file - path's content becomes sb, atomically */
 static int
 replace_file(const char *path, const struct strbuf *sb, char *err,
@@ -151,8 +134,8 @@ replace_file(const char *path, const struct strbuf *sb, char *err,
 		tmp = NULL;
 		goto out;
 	}
-	if (fchmod(fd, 0644) == -1 || write_all(fd, sb->data, sb->len) == -1 ||
-	    fsync(fd) == -1)
+	if (fchmod(fd, 0644) == -1 ||
+	    fd_write_all(fd, sb->data, sb->len) == -1 || fsync(fd) == -1)
 		goto out;
 	if (close(fd) == -1) {
 		fd = -1;
