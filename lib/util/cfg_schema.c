@@ -168,6 +168,14 @@ static const struct cfg_param smtpscan_general_params[] = {
 	    "vigil: the scanning daemon"),
 	P_BOOL("XForward", "yes", 0,
 	    "vigil: pass XFORWARD attributes downstream (mail guide 1.1)"),
+	P_PATH("NotifyTemplateDir", "@DATADIR@/mail", C,
+	    "vigil: notification templates admin.txt, sender.txt, "
+	    "recipient.txt, report.txt, notice.txt (macros in README)"),
+	P_PATH("SpoolDirectory", "@LOCALSTATEDIR@/spool/vigil", C,
+	    "vigil: where messages are spooled while they are scanned "
+	    "(unlinked files; nothing is left after a crash)"),
+	P_STR("Hostname", "", 0,
+	    "vigil: name in the greeting and in EHLO; empty: the host's"),
 	P_STR("User", "vigil", 0, "vigil: unprivileged user"),
 	P_STR("Group", "vigil", 0, "vigil: unprivileged group"),
 	P_PATH("PidFile", "/run/vigil/vigil-smtpd.pid", 0, "vigil: pid file"),
@@ -238,7 +246,10 @@ static const struct cfg_param smtpscan_group_params[] = {
 	P_RELIST("FilterByName", "", CFG_F_REPEAT | CFG_F_ICASE | C,
 	    "attachment file names to filter (FILTERED; mail guide 5.2.5)"),
 	P_RELIST("FilterByMIME", "", CFG_F_REPEAT | CFG_F_ICASE,
-	    "attachment MIME types to filter (mail guide 1: by type)"),
+	    "attachment MIME types to filter, declared (Content-Type) or "
+	    "detected from the content (mail guide 1: by type)"),
+	P_RELIST("FilterByType", "", CFG_F_REPEAT | CFG_F_ICASE,
+	    "vigil: same as FilterByMIME; both lists apply"),
 	GROUP_STATUS("Infected"),
 	GROUP_STATUS("Suspicious"),
 	GROUP_STATUS("Warning"),
