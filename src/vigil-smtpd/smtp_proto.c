@@ -28,7 +28,10 @@
  * linear in the input; memory is the caller's strbuf, whose size is capped
  * by d->max (the message is cut at exactly max bytes, so the result does
  * not depend on how the input was split).  The machine stops right after
- * the terminator's LF.
+ * the terminator's LF.  A bare LF ends a line like CRLF (so "\n.\n" and
+ * "\n.\r\n" terminate, as with Postfix and sendmail); a bare CR never
+ * does, so "\r.\r\n" is message text.  The sender follows the same rule,
+ * so what it sends reads back the same here.
  *
  * DATA sending doubles a '.' after every LF (and at the start when *bol),
  * again by runs between memchr() hits.
@@ -38,7 +41,6 @@
  * libesmtp is a client with its own sockets, and the parsers of Postfix
  * and OpenSMTPD live inside their daemons.
  */
-#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -588,8 +590,9 @@ smtp_cmd_parse(const char *line, size_t len, struct smtp_cmd *cmd,
 	if (vd == NULL)
 		return smtp_err(err, errlen, 500,
 		    "5.5.2 Syntax error, command unrecognized");
-	if (memchr(line, '\0', len) != NULL || memchr(line, '\r', len) !=
-	    NULL || memchr(line, '\n', len) != NULL)
+	if (memchr(line, '\0', len) != NULL ||
+	    memchr(line, '\r', len) != NULL ||
+	    memchr(line, '\n', len) != NULL)
 		return smtp_err(err, errlen, 501,
 		    "5.5.2 Syntax error, NUL, CR or LF in command");
 	for (a = p; a < end && SMTP_BLANK(*a); a++)
