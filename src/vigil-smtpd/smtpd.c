@@ -55,6 +55,7 @@ static const struct cfg_dirs dirs = { VIGIL_DATADIR, VIGIL_SYSCONFDIR,
 static int		 report_fd = -1;
 static pthread_mutex_t	 report_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint	 nsess;
+static atomic_uint	 generation;
 
 #define GS	"smtpscan.general"
 #define GL	"smtpscan.limits"
@@ -125,6 +126,7 @@ conf_new(struct cfg *c, char *err, size_t errlen)
 	cf->lim.max_ratio = (unsigned)cfg_int(c, GL, NULL, "MaxRatio");
 	cf->lim.max_scan_ms = cf->check_time * 1000;
 	cf->lim.set = vigil_dbset_parse(cfg_str(c, GS, NULL, "DatabaseSet"));
+	cf->gen = atomic_fetch_add(&generation, 1) + 1;
 	cf->refs = 1;
 	return cf;
 }
@@ -585,10 +587,15 @@ main(int argc, char **argv)
 	G.started = time(NULL);
 	if (report_open(c, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
-	if (qmail)
-		return qmail_run();
+	if (qmail) {
+		ch = qmail_run();
+		pool_drain();
+		conf_put(G.conf);
+		return ch;
+	}
 	if (stdio) {
 		sess_run(0, 1, "stdio");
+		pool_drain();
 		conf_put(G.conf);
 		return 0;
 	}
@@ -673,9 +680,11 @@ main(int argc, char **argv)
 		(void)unlink(ctl_path);
 	if (pidfile != NULL)
 		(void)unlink(pidfile);
+	pool_drain();
 	log_info("stopped");
 	free(pidfile);
 	free(ctl_path);
+	conf_put(G.conf);
 	return 0;
 fail:
 	log_warnx("%s", err);

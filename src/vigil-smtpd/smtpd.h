@@ -42,6 +42,7 @@ struct smtpd_conf {
 	unsigned		 timeout;	/* session idle, seconds */
 	unsigned		 check_time;	/* MaxCheckTime, seconds */
 	struct vigil_limits	 lim;
+	unsigned		 gen;		/* generation number */
 	atomic_int		 refs;
 };
 
@@ -105,6 +106,7 @@ struct txn {
 struct sess_ctx {
 	struct vigil_client	*vc;
 	struct fwd_conn		*fc;
+	unsigned		 gen;		/* of fc's configuration */
 	char			 helo[256];
 	char			 client[128];	/* peer address, for the log */
 	char			 xforward[SMTP_LINE_MAX + 1];
@@ -116,8 +118,14 @@ int	spool_open(const char *dir);
 
 /* proc_message - scan and deliver t; sets every t->rc[i].code/text */
 void	proc_message(struct smtpd_conf *, struct sess_ctx *, struct txn *);
-/* ctx_fini - close a session's vigild and downstream connections */
+/* ctx_fini - give a session's vigild and downstream connections back
+ * to the pools (smtpd_pool.c) */
 void	ctx_fini(struct sess_ctx *);
+
+struct vigil_client *pool_vigild(void);
+struct fwd_conn *pool_fwd(unsigned gen);
+void	pool_put(struct vigil_client *, struct fwd_conn *, unsigned gen);
+void	pool_drain(void);
 
 /* sess_run - one SMTP/LMTP session on in/out until QUIT or EOF */
 void	sess_run(int in, int out, const char *peer);

@@ -182,6 +182,8 @@ scan(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t, int cure,
 
 	for (tries = 0; tries < 2; tries++) {
 		fresh = 0;
+		if (ctx->vc == NULL && tries == 0)
+			ctx->vc = pool_vigild();
 		if (ctx->vc == NULL || !vigil_client_usable(ctx->vc)) {
 			vigil_client_close(ctx->vc);
 			ctx->vc = vigil_client_open(cf->vigild,
@@ -216,9 +218,16 @@ get_fwd(struct smtpd_conf *cf, struct sess_ctx *ctx, int *fresh,
     struct fwd_result *why)
 {
 	*fresh = 0;
+	if (ctx->fc != NULL && ctx->gen != cf->gen) {
+		fwd_close(ctx->fc);
+		ctx->fc = NULL;
+	}
+	if (ctx->fc == NULL && (ctx->fc = pool_fwd(cf->gen)) != NULL)
+		ctx->gen = cf->gen;
 	if (ctx->fc != NULL && fwd_usable(ctx->fc))
 		return ctx->fc;
 	fwd_close(ctx->fc);
+	ctx->gen = cf->gen;
 	ctx->fc = fwd_open(&cf->fwd, cf->hostname, (int)cf->timeout * 1000,
 	    why);
 	*fresh = 1;
@@ -799,7 +808,8 @@ reply:
 	G.cnt.status[worst]++;
 	if (worst != SP_NSTATUS || cf->show_ok)
 		report("msg id=%s message-id=%s from=<%s> to=%s group=%s "
-		    "status=%s action=%s%s%s%s%s size=%llu ms=%llu reply=%d",
+		    "status=%s action=%s%s%s%s%s size=%llu ms=%llu scan_ms=%llu "
+		    "reply=%d",
 		    t->qid, msg->msgid[0] ? msg->msgid : "-", t->sender,
 		    rcpts.data ? rcpts.data : "", g->name,
 		    worst == SP_NSTATUS ? "CLEAN" : sp_status_name(worst),
@@ -807,8 +817,8 @@ reply:
 		    threats.len ? " threats=" : "", threats.len ?
 		    threats.data : "", qid[0] ? " quarantine=" : "", qid,
 		    (unsigned long long)t->size, (unsigned long long)
-		    ((monotonic_usec() - t0) / 1000),
-		    t->rc[idx[0]].code);
+		    ((monotonic_usec() - t0) / 1000), (unsigned long long)
+		    (v->res.usec / 1000), t->rc[idx[0]].code);
 	free(rm);
 	free(rv);
 	free(rp);
@@ -937,12 +947,11 @@ out:
 	free(start);
 }
 
-/* ctx_fini - a session's connections */
+/* ctx_fini - a session's connections back to the pools */
 void
 ctx_fini(struct sess_ctx *ctx)
 {
-	vigil_client_close(ctx->vc);
+	pool_put(ctx->vc, ctx->fc, ctx->gen);
 	ctx->vc = NULL;
-	fwd_close(ctx->fc);
 	ctx->fc = NULL;
 }
