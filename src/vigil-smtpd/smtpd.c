@@ -52,7 +52,7 @@ struct smtpd	 G = { .mu = PTHREAD_MUTEX_INITIALIZER };
 static const struct cfg_dirs dirs = { VIGIL_DATADIR, VIGIL_SYSCONFDIR,
 	VIGIL_LOCALSTATEDIR };
 
-static int		 report_fd = -1;
+static _Atomic int	 report_fd = -1;	/* read unlocked by report() */
 static pthread_mutex_t	 report_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint	 nsess;
 static atomic_uint	 generation;
@@ -210,6 +210,14 @@ report_open(const struct cfg *c, char *err, size_t errlen)
 	}
 	pthread_mutex_lock(&report_mu);
 	old = report_fd;
+	/* keep the descriptor's number: log lines from other threads
+	   (log.c reads log_fd without our lock) go to the new file and
+	   never to a closed or reused descriptor */
+	if (old != -1 && fd != -1 && dup3(fd, old, O_CLOEXEC) != -1) {
+		close(fd);
+		fd = old;
+		old = -1;
+	}
 	report_fd = fd;
 	log_set_fd(fd);
 	pthread_mutex_unlock(&report_mu);
@@ -386,9 +394,11 @@ ctl_thread(void *arg)
 	return NULL;
 }
 
-/* drop_privileges - become [smtpscan.general] User when root */
+/* drop_privileges - become [smtpscan.general] User when root; spool,
+ * when not NULL, is a directory just made as root: it is given to User */
 static int
-drop_privileges(const struct cfg *c, char *err, size_t errlen)
+drop_privileges(const struct cfg *c, const char *spool, char *err,
+    size_t errlen)
 {
 	const char	*user = cfg_str(c, GS, NULL, "User");
 	const char	*grp = cfg_str(c, GS, NULL, "Group");
@@ -407,6 +417,8 @@ drop_privileges(const struct cfg *c, char *err, size_t errlen)
 	gid = pw->pw_gid;
 	if (grp != NULL && grp[0] != '\0' && (gr = getgrnam(grp)) != NULL)
 		gid = gr->gr_gid;
+	if (spool != NULL && chown(spool, pw->pw_uid, gid) == -1)
+		log_warn("chown %s", spool);
 	if (initgroups(pw->pw_name, gid) == -1 || setgid(gid) == -1 ||
 	    setuid(pw->pw_uid) == -1) {
 		snprintf(err, errlen, "cannot become user %s: %s", user,
@@ -423,6 +435,7 @@ struct conn {
 	char	peer[64];
 };
 
+/* sess_thread - one daemon session, then the connection is closed */
 static void *
 sess_thread(void *arg)
 {
@@ -508,7 +521,7 @@ main(int argc, char **argv)
 	char			 err[4096];
 	int			 fg = 0, test = 0, stdio = 0, qmail = 0, ch;
 	int			 notify = -1, sfd, lfd = -1, cfd = -1;
-	int			 stop = 0;
+	int			 stop = 0, spool_made = 0;
 	struct cfg		*c;
 	struct smtpd_conf	*cf;
 	sigset_t		 ss;
@@ -639,10 +652,15 @@ main(int argc, char **argv)
 		} else
 			pidfile = strdup(pf);
 	}
-	if (cf->spool_dir[0] != '\0')
-		(void)mkdir(cf->spool_dir, 0700);
-	if (drop_privileges(c, err, sizeof(err)) == -1)
+	if (cf->spool_dir[0] != '\0' && mkdir(cf->spool_dir, 0700) == 0)
+		spool_made = 1;
+	if (drop_privileges(c, spool_made ? cf->spool_dir : NULL, err,
+	    sizeof(err)) == -1)
 		goto fail;
+	if (cf->spool_dir[0] != '\0' && access(cf->spool_dir, W_OK | X_OK) ==
+	    -1)
+		log_warn("SpoolDirectory %s: every message will be answered "
+		    "451", cf->spool_dir);
 	if (cfd != -1 && pthread_create(&ct, NULL, ctl_thread, &cfd) == 0)
 		pthread_detach(ct);
 	log_info("vigil-smtpd %s ready on %s (%s), forwarding to %s, "

@@ -75,6 +75,7 @@ struct msg {
 	int		 auto_submitted;
 };
 
+/* map_status - vigild's status as a rule status; SP_NSTATUS: clean */
 static enum sp_status
 map_status(enum vigil_status st)
 {
@@ -136,6 +137,7 @@ parts_cb(const struct msg_part *mp, void *arg)
 	return 0;
 }
 
+/* parts_free - the names kept by parts_cb and the array */
 static void
 parts_free(struct parts *ps)
 {
@@ -165,8 +167,8 @@ load_tmpl(const struct smtpd_conf *cf, const char *name, struct strbuf *sb)
 		if (strbuf_append(sb, buf, (size_t)r) == -1)
 			break;
 	close(fd);
-	(void)strbuf_addc(sb, '\0');
-	sb->len--;
+	if (strbuf_addc(sb, '\0') == 0)	/* data non-NULL, even when empty */
+		sb->len--;
 	return 0;
 }
 
@@ -280,8 +282,8 @@ join_rcpts(const struct txn *t, const size_t *idx, size_t n,
 	for (i = 0; i < n; i++)
 		(void)strbuf_printf(sb, "%s%s%s%s", i ? sep : "",
 		    angle ? "<" : "", t->rc[idx[i]].addr, angle ? ">" : "");
-	(void)strbuf_addc(sb, '\0');
-	sb->len--;
+	if (strbuf_addc(sb, '\0') == 0)
+		sb->len--;
 }
 
 /* to_lf - CRLF line ends to LF (qmail takes LF mail) */
@@ -450,6 +452,7 @@ map_fd(int fd, size_t *len)
 	return p;
 }
 
+/* unmap - undo map_fd ("" for an empty file is not a mapping) */
 static void
 unmap(const uint8_t *p, size_t len)
 {
@@ -472,6 +475,7 @@ worst_det(const struct vigil_client_result *r)
 	return w == SP_NSTATUS ? SP_INFECTED : w;
 }
 
+/* act_name - an action's name for notices and the report */
 static const char *
 act_name(enum sp_action a, int none)
 {
@@ -485,7 +489,7 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
     const struct sp_group *g, const size_t *idx, size_t n, uint64_t t0)
 {
 	unsigned	 set = 0, *rm = NULL;
-	size_t		 nrm = 0, i, k;
+	size_t		 nrm = 0, i;
 	enum sp_status	 mst = SP_NSTATUS, worst = SP_NSTATUS, s;
 	enum sp_action	 act = SA_UNCHANGED;
 	int		 whole = 0, nocopy = 0, use_cured = 0, q = 0;
@@ -501,7 +505,7 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 	struct iovec	 iov[3];
 	time_t		 now = time(NULL);
 	struct tm	 tm;
-	int		 tempfail = 0;
+	int		 tempfail = 0, nrep;
 	char		 tfwhy[256] = "";
 
 	strbuf_init(&threats, SB_MAX);
@@ -565,10 +569,11 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 			    "%s\n", p->index, p->fname ? ":" : "",
 			    p->fname ? p->fname : "", p->ctype);
 		}
-	(void)strbuf_addc(&threats, '\0');
-	threats.len--;
-	(void)strbuf_addc(&objects, '\0');
-	objects.len--;
+	/* non-NULL data, without underflowing len when the append fails */
+	if (strbuf_addc(&threats, '\0') == 0)
+		threats.len--;
+	if (strbuf_addc(&objects, '\0') == 0)
+		objects.len--;
 	for (s = 0; s < SP_NSTATUS; s++)
 		if (set & (1u << s)) {
 			if (worst == SP_NSTATUS)
@@ -649,8 +654,8 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 	mv.headers = msg->m;
 	mv.headers_len = msg->body;
 
-	if (q && quarantine(g, t, mv.status, threats.data, rcpts.data, qid) ==
-	    -1) {
+	if (q && quarantine(g, t, mv.status, threats.data ? threats.data : "",
+	    rcpts.data ? rcpts.data : "", qid) == -1) {
 		tempfail = 1;
 		snprintf(tfwhy, sizeof(tfwhy), "4.3.0 quarantine failed");
 		goto reply;
@@ -669,18 +674,20 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 			(void)strbuf_addc(&notice, '\0');
 		}
 		strbuf_fini(&rep);
-		k = (size_t)msg_remove_parts(base, blen, rm, nrm,
+		nrep = msg_remove_parts(base, blen, rm, nrm,
 		    notice.data ? notice.data : "removed by vigil-smtpd",
 		    &work);
-		if ((int)k == -1) {
+		if (nrep == -1) {
 			tempfail = 1;
 			snprintf(tfwhy, sizeof(tfwhy), "4.3.0 cannot rewrite "
 			    "the message");
 			goto reply;
 		}
-		if (k == 0) {
-			if (!use_cured)
-				act = SA_REMOVE, whole = 1;
+		if (nrep == 0) {
+			if (!use_cured) {
+				act = SA_REMOVE;
+				whole = 1;
+			}
 		} else {
 			fin = (const uint8_t *)work.data;
 			flen = work.len;
@@ -708,6 +715,11 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 	/* deliver the copy */
 	if (!whole && !nocopy) {
 		(void)msg_header_end(fin, flen, &fins);
+		/* a header block ending the message without a line end
+		   (smtp_msg.h: the caller writes one before adding fields) */
+		if (g->xheaders && fins == flen && flen > 0 &&
+		    fin[flen - 1] != '\n')
+			(void)strbuf_append(&xh, "\r\n", 2);
 		if (g->xheaders) {
 			(void)strbuf_printf(&xh, "X-Vigil-Status: %s\r\n",
 			    mv.status);

@@ -119,8 +119,8 @@ qmail_run(void)
 	}
 	strbuf_init(&env, ENV_MAX);
 	if (read_all(1, &env) == -1 || env.len < 2 || env.data[0] != 'F') {
+		code = env.len == 0 ? 54 : 91;	/* before fini zeroes len */
 		strbuf_fini(&env);
-		code = env.len == 0 ? 54 : 91;
 		goto out;
 	}
 	p = env.data + 1;
@@ -130,9 +130,10 @@ qmail_run(void)
 		code = 91;
 		goto out;
 	}
-	t.sender = strdup(p);
+	if ((t.sender = strdup(p)) == NULL)
+		code = 51;
 	p += n + 1;
-	while (p < end && *p == 'T') {
+	while (code == 0 && p < end && *p == 'T') {
 		p++;
 		if ((n = strnlen(p, (size_t)(end - p))) == (size_t)(end - p))
 			break;
@@ -142,13 +143,12 @@ qmail_run(void)
 		}
 		p += n + 1;
 	}
+	/* the closing NUL, looked at while env still holds it */
+	if (code == 0 && (t.nrc == 0 || p >= end || *p != '\0'))
+		code = 91;
 	strbuf_fini(&env);
 	if (code != 0)
 		goto out;
-	if (t.sender == NULL || t.nrc == 0 || p >= end || *p != '\0') {
-		code = 91;
-		goto out;
-	}
 	G.cnt.messages++;
 	G.cnt.recipients += t.nrc;
 	proc_message(cf, &ctx, &t);
@@ -157,8 +157,8 @@ qmail_run(void)
 			code = 31;
 			break;
 		}
-		if (t.rc[i].code >= 400)
-			code = 71;
+		if (t.rc[i].code >= 400 || t.rc[i].code < 200)
+			code = 71;	/* no outcome is no delivery */
 	}
 	if (code != 0)
 		log_warnx("%s: %d %s", t.qid, t.rc[i < t.nrc ? i : 0].code,

@@ -24,7 +24,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "fdio.h"
@@ -265,8 +267,12 @@ do_data(struct sess *s)
 		used = smtp_data_feed(&d, s->buf + s->pos, s->len - s->pos,
 		    &sb, &done);
 		if (used < 0) {
-			fail = 1;
-			used = (long)(s->len - s->pos);
+			/* d cannot be fed again: where the message ends is
+			   lost, so is the session */
+			log_warn("%s: receiving the message", s->t.qid);
+			reply(s, "421 4.3.0 local error, closing");
+			s->quit = 1;
+			break;
 		}
 		s->pos += (size_t)used;
 		if (sb.len >= SPOOL_FLUSH || (done && sb.len > 0)) {
@@ -280,7 +286,8 @@ do_data(struct sess *s)
 	}
 	strbuf_fini(&sb);
 	if (!done) {
-		/* the client went away mid-message: nothing was accepted */
+		/* the client went away mid-message (or the 421 above):
+		   nothing was accepted */
 		txn_reset(&s->t);
 		return;
 	}
@@ -302,6 +309,15 @@ do_data(struct sess *s)
 	G.cnt.messages++;
 	G.cnt.recipients += s->t.nrc;
 	proc_message(s->cf, &s->ctx, &s->t);
+	for (i = 0; i < s->t.nrc; i++)
+		if (s->t.rc[i].code < 200 || s->t.rc[i].code > 599) {
+			/* no outcome is no delivery: never a 2xx by accident */
+			log_warnx("%s: <%s> has no outcome (code %d)", s->t.qid,
+			    s->t.rc[i].addr, s->t.rc[i].code);
+			s->t.rc[i].code = 451;
+			snprintf(s->t.rc[i].text, sizeof(s->t.rc[i].text),
+			    "4.3.0 local error, try again later");
+		}
 	if (s->cf->lmtp) {
 		for (i = 0; i < s->t.nrc; i++)
 			reply(s, "%d %s", s->t.rc[i].code, s->t.rc[i].text);
@@ -318,10 +334,10 @@ do_data(struct sess *s)
 		}
 		if (ok == s->t.nrc)
 			reply(s, "250 2.0.0 Ok: queued as %s", s->t.qid);
-		else if (ok == 0)
-			i = first4 != SIZE_MAX ? first4 : first5,
+		else if (ok == 0) {
+			i = first4 != SIZE_MAX ? first4 : first5;
 			reply(s, "%d %s", s->t.rc[i].code, s->t.rc[i].text);
-		else if (first4 != SIZE_MAX) {
+		} else if (first4 != SIZE_MAX) {
 			/* some delivered, some to retry: SMTP has one
 			 * reply for all; a retry of everything doubles the
 			 * delivered ones, which is better than losing the
@@ -394,6 +410,7 @@ command(struct sess *s, const char *line, size_t len)
 			break;
 		}
 		txn_reset(&s->t);
+		s->ctx.xforward[0] = '\0';
 		snprintf(s->ctx.helo, sizeof(s->ctx.helo), "%.255s", c->arg);
 		s->helo = 1;
 		ehlo(s, c->verb != SV_HELO);
@@ -441,9 +458,15 @@ command(struct sess *s, const char *line, size_t len)
 			break;
 		}
 		do_data(s);
+		/* XFORWARD attributes hold for one transaction (Postfix
+		   resets them after DATA and on RSET): the next message may
+		   come from another client */
+		if (s->t.sender == NULL)
+			s->ctx.xforward[0] = '\0';
 		break;
 	case SV_RSET:
 		txn_reset(&s->t);
+		s->ctx.xforward[0] = '\0';
 		reply(s, "250 2.0.0 Ok");
 		break;
 	case SV_NOOP:
@@ -486,6 +509,7 @@ void
 sess_run(int in, int out, const char *peer)
 {
 	struct sess	*s;
+	struct timeval	 tv;
 	char		 line[SMTP_LINE_MAX + 1];
 	size_t		 n = 0;
 	int		 r;
@@ -496,6 +520,11 @@ sess_run(int in, int out, const char *peer)
 	s->out = out;
 	s->t.spool = -1;
 	s->cf = conf_get();
+	/* a client that sends but never reads must not hold the thread
+	   in write() for ever (not a socket, -s on a pipe: ENOTSOCK) */
+	tv.tv_sec = (time_t)s->cf->timeout;
+	tv.tv_usec = 0;
+	(void)setsockopt(out, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	strbuf_init(&s->reply, SB_MAX);
 	snprintf(s->ctx.client, sizeof(s->ctx.client), "%s", peer ? peer :
 	    "local");
