@@ -57,6 +57,8 @@ static pthread_mutex_t	 report_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint	 nsess;
 static atomic_uint	 generation;
 
+#define STOP_WAIT_MS	(60 * 1000)	/* for sessions finishing a message */
+
 #define GS	"smtpscan.general"
 #define GL	"smtpscan.limits"
 #define GR	"smtpscan.report"
@@ -532,6 +534,7 @@ main(int argc, char **argv)
 	char			*pidfile = NULL, *ctl_path = NULL;
 	char			 prog[256];
 	long			 other;
+	int			 i;
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "stdio", no_argument, NULL, 's' },
@@ -686,10 +689,15 @@ main(int argc, char **argv)
 		if (!stop && (pfd[1].revents & POLLIN))
 			accept_one(lfd);
 	}
-	log_info("stopping: %u session(s) under way are cut; their MTAs "
-	    "keep the mail and retry", atomic_load(&nsess));
 	atomic_store(&G.stopping, 1);
 	close(lfd);
+	/* a session between the end of DATA and its reply may have
+	   delivered already: let it answer, or its MTA sends it again */
+	for (i = 0; i < STOP_WAIT_MS / 50 && atomic_load(&G.busy) > 0; i++)
+		usleep(50 * 1000);
+	log_info("stopping: %u session(s) cut (%d still processing a "
+	    "message); their MTAs keep the mail and retry",
+	    atomic_load(&nsess), atomic_load(&G.busy));
 	if (cfd != -1) {
 		shutdown(cfd, SHUT_RDWR);
 		close(cfd);

@@ -61,6 +61,8 @@ struct smtpd {
 	time_t			 started;
 	atomic_int		 vigild_down;
 	atomic_int		 stopping;
+	atomic_int		 busy;		/* sessions between the end of
+						   DATA and their reply */
 };
 extern struct smtpd G;
 
@@ -100,6 +102,8 @@ struct txn {
 	int		 spool;		/* -1 none */
 	uint64_t	 size;
 	int		 lf_only;	/* qmail mode: deliver with LF ends */
+	int		 single;	/* one reply for all recipients (SMTP,
+					   qmail): refusals need a notice */
 };
 
 /* What a session keeps between messages. */

@@ -56,6 +56,7 @@ struct part {
 struct parts {
 	struct part	*p;
 	size_t		 n, cap;
+	int		 incomplete;	/* a limit stopped the walk */
 };
 
 /* What the scan said, shared by the groups. */
@@ -556,6 +557,13 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 				    strlen(line));
 		}
 	}
+	if (g->check && ps != NULL && ps->incomplete &&
+	    (g->nfname > 0 || g->nftype > 0)) {
+		/* attachments past a limit were not looked at: not CLEAN */
+		set |= 1u << SP_ERROR;
+		(void)strbuf_printf(&objects, "(message) ERROR too many "
+		    "parts to check the attachment filters\n");
+	}
 	if (g->check && ps != NULL)
 		for (i = 0; i < ps->n; i++) {
 			const struct part *p = &ps->p[i];
@@ -845,6 +853,80 @@ reply:
 	strbuf_fini(&rep);
 }
 
+/*
+ * refused_notice - one reply for all recipients (SMTP upstream, qmail)
+ * cannot say that the downstream took some recipients and refused others
+ * for good.  Answering 5xx would bounce the delivered ones too, so the
+ * sender is told here (failure.txt, from <>) and the refused recipients
+ * are answered 250: the notice is their bounce.  Without a sender, or
+ * when the notice cannot be sent, the codes stay as they are.
+ */
+static void
+refused_notice(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
+    const struct msg *msg)
+{
+	struct strbuf	 who, why;
+	struct msg_vars	 mv;
+	size_t		 i, ok = 0, n4 = 0, n5 = 0;
+	const char	*to[1];
+	char		 tbuf[64];
+	time_t		 now = time(NULL);
+	struct tm	 tm;
+
+	for (i = 0; i < t->nrc; i++) {
+		if (t->rc[i].code < 300)
+			ok++;
+		else if (t->rc[i].code < 500)
+			n4++;
+		else
+			n5++;
+	}
+	if (ok == 0 || n5 == 0 || n4 > 0 || t->sender[0] == '\0' ||
+	    msg->auto_submitted)
+		return;
+	strbuf_init(&who, SB_MAX);
+	strbuf_init(&why, SB_MAX);
+	for (i = 0; i < t->nrc; i++)
+		if (t->rc[i].code >= 500) {
+			(void)strbuf_printf(&who, "%s<%s>", who.len ? ", " :
+			    "", t->rc[i].addr);
+			(void)strbuf_printf(&why, "<%s>: %d %s\n",
+			    t->rc[i].addr, t->rc[i].code, t->rc[i].text);
+		}
+	localtime_r(&now, &tm);
+	strftime(tbuf, sizeof(tbuf), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	memset(&mv, 0, sizeof(mv));
+	mv.sender = t->sender;
+	mv.recipients = who.data ? who.data : "";
+	mv.status = "REFUSED";
+	mv.action = "not delivered";
+	mv.objects = why.data ? why.data : "";
+	mv.message_id = msg->msgid;
+	mv.subject = msg->subject;
+	mv.from = msg->from;
+	mv.to = msg->to;
+	mv.date = msg->date;
+	mv.hostname = cf->hostname;
+	mv.queue_id = t->qid;
+	mv.time = tbuf;
+	mv.headers = msg->m;
+	mv.headers_len = msg->body;
+	to[0] = t->sender;
+	if (notify(cf, ctx, t, "failure.txt", &mv, to, 1, NULL, 0) == 0) {
+		log_info("%s: %s refused downstream: failure notice sent to "
+		    "<%s>", t->qid, mv.recipients, t->sender);
+		for (i = 0; i < t->nrc; i++)
+			if (t->rc[i].code >= 500) {
+				t->rc[i].code = 250;
+				snprintf(t->rc[i].text, sizeof(t->rc[i].text),
+				    "2.0.0 refused downstream; the sender "
+				    "was sent a failure notice");
+			}
+	}
+	strbuf_fini(&who);
+	strbuf_fini(&why);
+}
+
 /* read_msg - the header facts the rules and notices use */
 static void
 read_msg(struct msg *msg)
@@ -930,11 +1012,13 @@ proc_message(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t)
 			goto tempfail;
 		}
 	}
-	if (filt)
-		(void)msg_parts(msg.m, msg.len, parts_cb, &ps);
+	if (filt && msg_parts(msg.m, msg.len, parts_cb, &ps) != 0)
+		ps.incomplete = 1;
 	for (j = 0; j < ng; j++)
 		do_group(cf, ctx, t, &msg, &v, filt ? &ps : NULL, gs[j],
 		    idx + start[j], start[j + 1] - start[j], t0);
+	if (t->single)
+		refused_notice(cf, ctx, t, &msg);
 	goto out;
 tempfail:
 	log_warnx("%s: from <%s>: %s", t->qid, t->sender ? t->sender : "",

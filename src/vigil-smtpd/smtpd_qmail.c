@@ -100,6 +100,7 @@ qmail_run(void)
 	memset(&t, 0, sizeof(t));
 	t.spool = -1;
 	t.lf_only = 1;
+	t.single = 1;
 	snprintf(ctx.helo, sizeof(ctx.helo), "qmail");
 	snprintf(t.qid, sizeof(t.qid), "q%ld", (long)getpid());
 	if (cf->fwd.kind != FWD_QMAIL)

@@ -308,6 +308,8 @@ do_data(struct sess *s)
 	flush(s);
 	G.cnt.messages++;
 	G.cnt.recipients += s->t.nrc;
+	atomic_fetch_add(&G.busy, 1);
+	s->t.single = !s->cf->lmtp;
 	proc_message(s->cf, &s->ctx, &s->t);
 	for (i = 0; i < s->t.nrc; i++)
 		if (s->t.rc[i].code < 200 || s->t.rc[i].code > 599) {
@@ -357,6 +359,8 @@ do_data(struct sess *s)
 			    s->t.nrc - ok, s->t.nrc);
 		}
 	}
+	flush(s);
+	atomic_fetch_sub(&G.busy, 1);
 	txn_reset(&s->t);
 }
 

@@ -261,6 +261,19 @@ mark
 sc --from sender@example.com --to rcpt@example.org --data "$T/clean.eml"
 check "slow sink (2 s before its DATA reply): 250 upstream" [ "$(result rcpt@example.org)" = 250 ]
 check "slow sink: delivered" [ -n "$(copy_to rcpt@example.org)" ]
+# one recipient refused for good, the other taken: SMTP has one answer for
+# both, so the upstream gets 250 and the sender a failure notice naming r2
+sink_ctl "rcpt ^r2@ 550 5.1.1 no such user"
+mark
+sc --from sender@example.com --to r1@example.org --to r2@example.org \
+	--data "$T/clean.eml"
+check "partial refusal: 250 upstream" [ "$(result r1@example.org)" = 250 ]
+check "partial refusal: r1 delivered" [ -n "$(copy_to r1@example.org)" ]
+settle
+n=$(notif failure sender@example.com)
+check "partial refusal: failure notice to the sender" [ -n "$n" ]
+check "partial refusal: the notice names r2 and the reply" \
+	grep -q "r2@example.org>: 550 5.1.1 no such user" "$(seml "${n%% *}")"
 sink_ctl
 
 check "report: a CLEAN line with ShowOk=yes" \
