@@ -310,7 +310,9 @@ to_lf(const struct iovec *iov, size_t n, struct strbuf *out)
 	return 0;
 }
 
-/* send_msg - forward one built message to rcpts with the envelope */
+/* send_msg - forward one built message to rcpts with the envelope; the
+ * upstream client's XFORWARD attributes go with the mail it sent, not
+ * with our notices (null sender) */
 static void
 send_msg(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
     const char *sender, const char *mail_params, const char *const *rcpts,
@@ -319,8 +321,9 @@ send_msg(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 {
 	struct fwd_msg	 fm = { .sender = sender, .mail_params = mail_params,
 		.nrcpt = n, .rcpt = rcpts, .rcpt_params = rparams,
-		.xforward = cf->xforward && ctx->xforward[0] ? ctx->xforward :
-		    NULL, .iov = iov, .niov = niov };
+		.xforward = cf->xforward && ctx->xforward[0] &&
+		    sender != NULL && sender[0] != '\0' ? ctx->xforward : NULL,
+		.iov = iov, .niov = niov };
 	struct strbuf	 lf;
 	struct iovec	 one;
 
@@ -728,7 +731,7 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 		if (g->xheaders && fins == flen && flen > 0 &&
 		    fin[flen - 1] != '\n')
 			(void)strbuf_append(&xh, "\r\n", 2);
-		if (g->xheaders) {
+		if (g->xheaders && g->check) {
 			(void)strbuf_printf(&xh, "X-Vigil-Status: %s\r\n",
 			    mv.status);
 			if (worst != SP_NSTATUS)

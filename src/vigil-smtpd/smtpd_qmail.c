@@ -22,6 +22,17 @@
 #include "smtpd.h"
 
 #define ENV_MAX		(1024 * 1024)
+
+/* clean - an envelope address without control bytes (they would end up
+ * in the report file and in the next MTA's commands) */
+static int
+clean(const char *a)
+{
+	for (; *a != '\0'; a++)
+		if ((unsigned char)*a < 0x20 || *a == 0x7f)
+			return 0;
+	return 1;
+}
 #define CHUNK		(64 * 1024)
 
 /* read_all - fd to EOF into sb; -1 on error or when over cap */
@@ -131,6 +142,11 @@ qmail_run(void)
 		code = 91;
 		goto out;
 	}
+	if (!clean(p)) {
+		strbuf_fini(&env);
+		code = 91;
+		goto out;
+	}
 	if ((t.sender = strdup(p)) == NULL)
 		code = 51;
 	p += n + 1;
@@ -138,6 +154,10 @@ qmail_run(void)
 		p++;
 		if ((n = strnlen(p, (size_t)(end - p))) == (size_t)(end - p))
 			break;
+		if (!clean(p)) {
+			code = 91;
+			break;
+		}
 		if (txn_add_rcpt(&t, p, "") == -1) {
 			code = 51;
 			break;
