@@ -1,6 +1,8 @@
 /*
  * daemon.c - what every vigil daemon does to start: listening sockets,
- * the pid file, detaching with a word back to the invoking shell
+ * the pid file, detaching with a word back to the invoking shell,
+ * dropping root; and what each one then runs: the report file and the
+ * control socket
  *
  * DESIGN
  * A daemon forks before any thread starts and the parent exits only once
@@ -8,24 +10,40 @@
  * "vigild && clamdscan ..." works and a start-up failure is an exit
  * status.  A unix socket path that answers a connect belongs to a running
  * daemon and is never taken over; a stale one is replaced.
+ * The report file is written by two paths: dmn_report() under report_mu,
+ * and log.c, which reads its descriptor without any lock.  So a reopen
+ * (REOPENLOG, reload) dup3()s the new file onto the old descriptor
+ * number: a thread logging at that moment writes to the old file or the
+ * new one, never to a closed descriptor or one reused for a client.
+ * The control socket serves one client at a time with a 5 s read
+ * timeout: it is for an administrator, not for traffic.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vigil/vigil.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "log.h"
+
+static _Atomic int	 report_fd = -1;	/* read unlocked by dmn_vreport */
+static pthread_mutex_t	 report_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* dmn_unix_listen - bind a unix socket at path, replacing a stale one */
 int
@@ -239,4 +257,185 @@ usage:
 	    "  -t       %s, then exit\n"
 	    "  -V       print the version\n", d->prog, d->sysconfdir, d->test);
 	exit(2);
+}
+
+/* dmn_report_open - [section]'s report file and log level */
+int
+dmn_report_open(const struct cfg *c, const char *section, char *err,
+    size_t errlen)
+{
+	const char	*p = cfg_str(c, section, NULL, "ReportFileName");
+	long long	 lvl = cfg_int(c, section, NULL, "ReportLevel");
+	int		 fd = -1, old;
+	mode_t		 mode = (mode_t)cfg_int(c, section, NULL,
+			    "ReportFilePermission");
+
+	log_set_level(lvl >= 4 ? LOG_LVL_DEBUG : lvl == 3 ? LOG_LVL_INFO :
+	    lvl == 2 ? LOG_LVL_WARN : LOG_LVL_ERR);
+	if (p != NULL && p[0] != '\0') {
+		dmn_mkparent(p);
+		fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+		    (cfg_bool(c, section, NULL, "Append") ? 0 : O_TRUNC), mode);
+		if (fd == -1) {
+			snprintf(err, errlen, "%s: %s", p, strerror(errno));
+			return -1;
+		}
+		(void)fchmod(fd, mode);
+	}
+	pthread_mutex_lock(&report_mu);
+	old = report_fd;
+	/* keep the descriptor's number (see DESIGN) */
+	if (old != -1 && fd != -1 && dup3(fd, old, O_CLOEXEC) != -1) {
+		close(fd);
+		fd = old;
+		old = -1;
+	}
+	report_fd = fd;
+	log_set_fd(fd);
+	pthread_mutex_unlock(&report_mu);
+	if (old != -1)
+		close(old);
+	return 0;
+}
+
+/* dmn_vreport - one time-stamped line to the report file, else the log */
+void
+dmn_vreport(const char *prefix, const char *fmt, va_list ap)
+{
+	char		 line[4096], ts[40];
+	struct tm	 tm;
+	time_t		 t = time(NULL);
+	int		 n, m;
+
+	if (report_fd == -1) {
+		vsnprintf(line, sizeof(line), fmt, ap);
+		log_info("%s", line);
+		return;
+	}
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S%z", &tm);
+	n = snprintf(line, sizeof(line), "%s %.256s", ts, prefix);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		return;
+	n += m;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	pthread_mutex_lock(&report_mu);
+	if (report_fd != -1 && write(report_fd, line, (size_t)n) < 0)
+		(void)0;
+	pthread_mutex_unlock(&report_mu);
+}
+
+/* dmn_report - dmn_vreport with the arguments in line */
+void
+dmn_report(const char *prefix, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	dmn_vreport(prefix, fmt, ap);
+	va_end(ap);
+}
+
+/* dmn_ctl_reply - answer a control command */
+void
+dmn_ctl_reply(int fd, char delim, const char *text)
+{
+	size_t	 n = strlen(text);
+	char	*buf;
+
+	if ((buf = malloc(n + 1)) == NULL)
+		return;
+	memcpy(buf, text, n);
+	buf[n] = delim;
+	(void)!send(fd, buf, n + 1, MSG_NOSIGNAL);
+	free(buf);
+}
+
+/* dmn_ctl_read - one framed command, up to its '\n' or '\0' */
+int
+dmn_ctl_read(int fd, char *cmd, size_t len, char *delim)
+{
+	size_t		 n = 0;
+	ssize_t		 r;
+	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
+
+	if (len < 3)
+		return -1;
+	while (n < len - 1) {
+		if (poll(&pfd, 1, 5000) <= 0)
+			return -1;
+		if ((r = recv(fd, cmd + n, len - 1 - n, 0)) <= 0)
+			return -1;
+		n += (size_t)r;
+		if (memchr(cmd, '\n', n) || memchr(cmd + 1, '\0', n - 1))
+			break;
+	}
+	cmd[n] = '\0';
+	if (n < 2 || (cmd[0] != 'n' && cmd[0] != 'z'))
+		return -1;
+	*delim = cmd[0] == 'n' ? '\n' : '\0';
+	cmd[strcspn(cmd, "\n")] = '\0';
+	memmove(cmd, cmd + 1, strlen(cmd + 1) + 1);
+	return 0;
+}
+
+/* dmn_ctl_thread - the control socket's accept loop */
+void *
+dmn_ctl_thread(void *arg)
+{
+	struct dmn_ctl	 ctl = *(const struct dmn_ctl *)arg;
+	int		 fd;
+
+	for (;;) {
+		if ((fd = accept4(ctl.fd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno == EBADF || errno == EINVAL)
+				break;
+			usleep(100 * 1000);
+			continue;
+		}
+		ctl.one(fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+/* dmn_drop_privileges - become user when root */
+int
+dmn_drop_privileges(const char *prog, const char *user, const char *group,
+    const char *where, const char *give, char *err, size_t errlen)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+	gid_t		 gid;
+
+	if (geteuid() != 0 || user == NULL || user[0] == '\0')
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		log_warnx("user '%s' does not exist: %s keeps running as root "
+		    "(create it, or set [%s] User)", user, prog, where);
+		return 0;
+	}
+	gid = pw->pw_gid;
+	if (group != NULL && group[0] != '\0' && (gr = getgrnam(group)) !=
+	    NULL)
+		gid = gr->gr_gid;
+	if (give != NULL && chown(give, pw->pw_uid, gid) == -1)
+		log_warn("chown %s", give);
+	if (initgroups(pw->pw_name, gid) == -1 || setgid(gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		snprintf(err, errlen, "cannot become user %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1) {
+		snprintf(err, errlen, "could regain root after dropping it");
+		return -1;
+	}
+	log_info("running as user %s", user);
+	return 0;
 }

@@ -28,9 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -58,8 +56,6 @@ struct icapd	 G = { .mu = PTHREAD_MUTEX_INITIALIZER };
 static const struct cfg_dirs dirs = { VIGIL_DATADIR, VIGIL_SYSCONFDIR,
 	VIGIL_LOCALSTATEDIR };
 
-static int	 report_fd = -1;
-static pthread_mutex_t report_mu = PTHREAD_MUTEX_INITIALIZER;
 static char	*ctl_path;
 
 static const struct dmn_argdesc argdesc = { "vigil-icapd", VIGIL_SYSCONFDIR,
@@ -220,67 +216,11 @@ istag_update(const char *db)
 void
 report(const char *fmt, ...)
 {
-	char		 line[4096], ts[40];
-	va_list		 ap;
-	struct tm	 tm;
-	time_t		 t = time(NULL);
-	int		 n, m;
+	va_list	 ap;
 
 	va_start(ap, fmt);
-	if (report_fd == -1) {
-		vsnprintf(line, sizeof(line), fmt, ap);
-		va_end(ap);
-		log_info("%s", line);
-		return;
-	}
-	localtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	n = snprintf(line, sizeof(line), "%s ", ts);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	dmn_vreport("", fmt, ap);
 	va_end(ap);
-	if (m < 0)
-		return;
-	n += m;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	pthread_mutex_lock(&report_mu);
-	if (report_fd != -1 && write(report_fd, line, (size_t)n) < 0)
-		(void)0;
-	pthread_mutex_unlock(&report_mu);
-}
-
-/* report_open - [icapserver.report]: the file, its level */
-static int
-report_open(const struct cfg *c, char *err, size_t errlen)
-{
-	const char	*p = cfg_str(c, "icapserver.report", NULL,
-			    "ReportFileName");
-	long long	 lvl = cfg_int(c, "icapserver.report", NULL,
-			    "ReportLevel");
-	int		 fd = -1, old;
-
-	log_set_level(lvl >= 4 ? LOG_LVL_DEBUG : lvl == 3 ? LOG_LVL_INFO :
-	    lvl == 2 ? LOG_LVL_WARN : LOG_LVL_ERR);
-	if (p != NULL && p[0] != '\0') {
-		dmn_mkparent(p);
-		fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-		    (cfg_bool(c, "icapserver.report", NULL, "Append") ? 0 :
-		    O_TRUNC), (mode_t)cfg_int(c, "icapserver.report", NULL,
-		    "ReportFilePermission"));
-		if (fd == -1) {
-			snprintf(err, errlen, "%s: %s", p, strerror(errno));
-			return -1;
-		}
-	}
-	pthread_mutex_lock(&report_mu);
-	old = report_fd;
-	report_fd = fd;
-	log_set_fd(fd);
-	pthread_mutex_unlock(&report_mu);
-	if (old != -1)
-		close(old);
-	return 0;
 }
 
 /* vigild_state - vigild reachable or not; each change is logged once */
@@ -311,7 +251,8 @@ reload(char *err, size_t errlen)
 		    "one: %s", err);
 		return -1;
 	}
-	(void)report_open(cf->cfg, err, errlen);
+	(void)dmn_report_open(cf->cfg, "icapserver.report", err,
+	    errlen);
 	pthread_mutex_lock(&G.mu);
 	old = G.conf;
 	G.conf = cf;
@@ -341,22 +282,6 @@ write_stats(char *err, size_t errlen)
 	rc = icap_stats_write(&G.cnt, G.started, av, cnt, err, errlen);
 	conf_put(cf);
 	return rc;
-}
-
-/* ctl_reply - answer a control command ('n' commands end in '\n', 'z'
- * ones in '\0') */
-static void
-ctl_reply(int fd, char delim, const char *text)
-{
-	size_t	 n = strlen(text);
-	char	*buf;
-
-	if ((buf = malloc(n + 1)) == NULL)
-		return;
-	memcpy(buf, text, n);
-	buf[n] = delim;
-	(void)!send(fd, buf, n + 1, MSG_NOSIGNAL);
-	free(buf);
 }
 
 /* ctl_stats - STATS: the counters, one per line, then END */
@@ -402,7 +327,7 @@ ctl_stats(int fd, char delim)
 	if (n >= sizeof(buf))
 		n = sizeof(buf) - 1;
 	buf[n] = '\0';
-	ctl_reply(fd, delim, buf);
+	dmn_ctl_reply(fd, delim, buf);
 }
 
 /* ctl_one - one control connection: one command */
@@ -410,53 +335,39 @@ static void
 ctl_one(int fd)
 {
 	char		 cmd[256], reply[512], err[1024], db[72];
-	size_t		 n = 0;
-	ssize_t		 r;
 	char		 delim;
-	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
 
-	while (n < sizeof(cmd) - 1) {
-		if (poll(&pfd, 1, 5000) <= 0)
-			return;
-		if ((r = recv(fd, cmd + n, sizeof(cmd) - 1 - n, 0)) <= 0)
-			return;
-		n += (size_t)r;
-		if (memchr(cmd, '\n', n) || memchr(cmd + 1, '\0', n - 1))
-			break;
-	}
-	cmd[n] = '\0';
-	if (n < 2 || (cmd[0] != 'n' && cmd[0] != 'z'))
+	if (dmn_ctl_read(fd, cmd, sizeof(cmd), &delim) == -1)
 		return;
-	delim = cmd[0] == 'n' ? '\n' : '\0';
-	cmd[strcspn(cmd, "\n")] = '\0';
-	if (strcmp(cmd + 1, "PING") == 0)
-		ctl_reply(fd, delim, "PONG");
-	else if (strcmp(cmd + 1, "STATUS") == 0) {
+	if (strcmp(cmd, "PING") == 0)
+		dmn_ctl_reply(fd, delim, "PONG");
+	else if (strcmp(cmd, "STATUS") == 0) {
 		istag_get(db, sizeof(db));
 		snprintf(reply, sizeof(reply), "RUNNING pid=%ld uptime=%lld "
 		    "istag=%s connections=%u vigild=%s", (long)getpid(),
 		    (long long)(time(NULL) - G.started), db,
 		    loops_conn_count(), atomic_load(&G.vigild_down) ? "down" :
 		    "up");
-		ctl_reply(fd, delim, reply);
-	} else if (strcmp(cmd + 1, "STATS") == 0)
+		dmn_ctl_reply(fd, delim, reply);
+	} else if (strcmp(cmd, "STATS") == 0)
 		ctl_stats(fd, delim);
-	else if (strcmp(cmd + 1, "REOPENLOG") == 0) {
+	else if (strcmp(cmd, "REOPENLOG") == 0) {
 		struct icapd_conf *cf = conf_get();
 
-		if (report_open(cf->cfg, err, sizeof(err)) == -1) {
+		if (dmn_report_open(cf->cfg, "icapserver.report",
+		    err, sizeof(err)) == -1) {
 			snprintf(reply, sizeof(reply), "ERROR: %.400s", err);
-			ctl_reply(fd, delim, reply);
+			dmn_ctl_reply(fd, delim, reply);
 		} else
-			ctl_reply(fd, delim, "OK");
+			dmn_ctl_reply(fd, delim, "OK");
 		conf_put(cf);
-	} else if (strcmp(cmd + 1, "RELOADCONF") == 0) {
+	} else if (strcmp(cmd, "RELOADCONF") == 0) {
 		if (reload(err, sizeof(err)) == -1) {
 			snprintf(reply, sizeof(reply), "ERROR: %.400s", err);
-			ctl_reply(fd, delim, reply);
+			dmn_ctl_reply(fd, delim, reply);
 		} else
-			ctl_reply(fd, delim, "OK");
-	} else if (strcmp(cmd + 1, "RELOADDB") == 0) {
+			dmn_ctl_reply(fd, delim, "OK");
+	} else if (strcmp(cmd, "RELOADDB") == 0) {
 		/* the database is vigild's: ask it on its ControlSocket (the
 		 * same file configures it), then take the new tag */
 		struct icapd_conf *cf = conf_get();
@@ -473,66 +384,14 @@ ctl_one(int fd)
 		if (rc == -1 || strncmp(reply, "RELOADED", 8) != 0) {
 			snprintf(err, sizeof(err), "ERROR: vigild: %.400s",
 			    reply);
-			ctl_reply(fd, delim, err);
+			dmn_ctl_reply(fd, delim, err);
 		} else {
 			if (scan_probe(db, sizeof(db)) == 0)
 				istag_update(db);
-			ctl_reply(fd, delim, reply);
+			dmn_ctl_reply(fd, delim, reply);
 		}
 	} else
-		ctl_reply(fd, delim, "UNKNOWN COMMAND");
-}
-
-/* ctl_thread - the control socket, one client at a time */
-static void *
-ctl_thread(void *arg)
-{
-	int	 lfd = *(int *)arg, fd;
-
-	for (;;) {
-		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EBADF || errno == EINVAL)
-				break;
-			usleep(100 * 1000);
-			continue;
-		}
-		ctl_one(fd);
-		close(fd);
-	}
-	return NULL;
-}
-
-/* drop_privileges - become [icapserver.process] User when root */
-static int
-drop_privileges(const struct cfg *c, char *err, size_t errlen)
-{
-	const char	*user = cfg_str(c, "icapserver.process", NULL, "User");
-	const char	*grp = cfg_str(c, "icapserver.process", NULL, "Group");
-	struct passwd	*pw;
-	struct group	*gr;
-	gid_t		 gid;
-
-	if (geteuid() != 0 || user == NULL || user[0] == '\0')
-		return 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		log_warnx("user '%s' does not exist: vigil-icapd keeps running "
-		    "as root (create it, or set [icapserver.process] User)",
-		    user);
-		return 0;
-	}
-	gid = pw->pw_gid;
-	if (grp != NULL && grp[0] != '\0' && (gr = getgrnam(grp)) != NULL)
-		gid = gr->gr_gid;
-	if (initgroups(pw->pw_name, gid) == -1 || setgid(gid) == -1 ||
-	    setuid(pw->pw_uid) == -1) {
-		snprintf(err, errlen, "cannot become user %s: %s", user,
-		    strerror(errno));
-		return -1;
-	}
-	log_info("running as user %s", user);
-	return 0;
+		dmn_ctl_reply(fd, delim, "UNKNOWN COMMAND");
 }
 
 /* raise_nofile - as many descriptors as allowed: idle proxy
@@ -577,6 +436,7 @@ main(int argc, char **argv)
 	struct signalfd_siginfo	 si;
 	struct pollfd		 pfd;
 	pthread_t		 ct;
+	static struct dmn_ctl	 ctl = { -1, ctl_one };
 	const char		*addr, *pf;
 	char			*pidfile = NULL;
 	long			 other, ncpu;
@@ -642,7 +502,8 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	G.started = time(NULL);
-	if (report_open(c, err, sizeof(err)) == -1)
+	if (dmn_report_open(c, "icapserver.report", err,
+	    sizeof(err)) == -1)
 		goto fail;
 	addr = cfg_str(c, "icapserver.network", NULL, "ListenAddress");
 	if ((lfd = dmn_listen(addr, err, sizeof(err))) == -1)
@@ -669,7 +530,9 @@ main(int argc, char **argv)
 		} else
 			pidfile = strdup(pf);
 	}
-	if (drop_privileges(c, err, sizeof(err)) == -1)
+	if (dmn_drop_privileges("vigil-icapd", cfg_str(c, "icapserver.process",
+	    NULL, "User"), cfg_str(c, "icapserver.process", NULL, "Group"),
+	    "icapserver.process", NULL, err, sizeof(err)) == -1)
 		goto fail;
 	if (scan_init(G.vigild_addr, G.nloops * G.engines, G.idle, G.maxreqs,
 	    G.nloops * G.engines * 64) == -1) {
@@ -685,7 +548,8 @@ main(int argc, char **argv)
 	}
 	if (loops_start(lfd, G.nloops, err, sizeof(err)) == -1)
 		goto fail;
-	if (cfd != -1 && pthread_create(&ct, NULL, ctl_thread, &cfd) == 0)
+	ctl.fd = cfd;
+	if (cfd != -1 && pthread_create(&ct, NULL, dmn_ctl_thread, &ctl) == 0)
 		pthread_detach(ct);
 	log_info("vigil-icapd %s ready on %s (%s, %s): %u event loop(s), up "
 	    "to %u scans at once through vigild at %s", VIGIL_VERSION, addr,

@@ -29,7 +29,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,38 +237,19 @@ bind_all(const struct cfg *c, char *err, size_t errlen)
 	return 0;
 }
 
-/* drop_privileges - become [vigild] User when started as root */
+/* drop_privileges - become [vigild] User when started as root ([vigild]
+ * Group is not used: User's own group) */
 static int
 drop_privileges(const struct cfg *c, char *err, size_t errlen)
 {
 	const char	*user = cfg_str(c, "vigild", NULL, "User");
 	const char	*cache = cache_dir(c);
-	struct passwd	*pw;
 
-	if (geteuid() != 0 || user == NULL || user[0] == '\0')
-		return 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		log_warnx("user '%s' does not exist: vigild keeps running as "
-		    "root (create it, or set [vigild] User)", user);
-		return 0;
-	}
 	/* the compiled cache must stay writable for reloads */
-	if (cache != NULL) {
+	if (cache != NULL && geteuid() == 0 && user != NULL && user[0] != '\0')
 		(void)mkdir(cache, 0755);
-		(void)chown(cache, pw->pw_uid, pw->pw_gid);
-	}
-	if (initgroups(pw->pw_name, pw->pw_gid) == -1 ||
-	    setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1) {
-		snprintf(err, errlen, "cannot become user %s: %s", user,
-		    strerror(errno));
-		return -1;
-	}
-	if (setuid(0) != -1) {
-		snprintf(err, errlen, "could regain root after dropping it");
-		return -1;
-	}
-	log_info("running as user %s", user);
-	return 0;
+	return dmn_drop_privileges("vigild", user, NULL, "vigild", cache, err,
+	    errlen);
 }
 
 /* peer_name - who is on the other side of fd, for the log */
