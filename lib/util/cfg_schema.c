@@ -170,7 +170,8 @@ static const struct cfg_param smtpscan_general_params[] = {
 	    "vigil: pass XFORWARD attributes downstream (mail guide 1.1)"),
 	P_PATH("NotifyTemplateDir", "@DATADIR@/mail", C,
 	    "vigil: notification templates admin.txt, sender.txt, "
-	    "recipient.txt, report.txt, notice.txt (macros in README)"),
+	    "recipient.txt, report.txt, notice.txt, failure.txt (macros "
+	    "in README)"),
 	P_PATH("SpoolDirectory", "@LOCALSTATEDIR@/spool/vigil", C,
 	    "vigil: where messages are spooled while they are scanned "
 	    "(unlinked files; nothing is left after a crash)"),

@@ -25,13 +25,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <grp.h>
 #include <libgen.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -52,8 +50,6 @@ struct smtpd	 G = { .mu = PTHREAD_MUTEX_INITIALIZER };
 static const struct cfg_dirs dirs = { VIGIL_DATADIR, VIGIL_SYSCONFDIR,
 	VIGIL_LOCALSTATEDIR };
 
-static _Atomic int	 report_fd = -1;	/* read unlocked by report() */
-static pthread_mutex_t	 report_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_uint	 nsess;
 static atomic_uint	 generation;
 
@@ -118,6 +114,7 @@ conf_new(struct cfg *c, char *err, size_t errlen)
 	cf->show_ok = cfg_bool(c, GR, NULL, "ShowOk");
 	cf->max_size = cfg_size(c, GL, NULL, "MaxMessageSize");
 	cf->max_rcpt = (unsigned)cfg_int(c, GL, NULL, "MaxRecipients");
+	cf->max_conn = (unsigned)cfg_int(c, GL, NULL, "MaxConnections");
 	cf->timeout = (unsigned)cfg_int(c, GL, NULL, "Timeout");
 	cf->check_time = (unsigned)cfg_int(c, GL, NULL, "MaxCheckTime");
 	vigil_limits_default(&cf->lim);
@@ -158,74 +155,11 @@ conf_put(struct smtpd_conf *cf)
 void
 report(const char *fmt, ...)
 {
-	char		 line[4096], ts[40];
-	va_list		 ap;
-	struct tm	 tm;
-	time_t		 t = time(NULL);
-	int		 n, m;
+	va_list	 ap;
 
 	va_start(ap, fmt);
-	if (report_fd == -1) {
-		vsnprintf(line, sizeof(line), fmt, ap);
-		va_end(ap);
-		log_info("%s", line);
-		return;
-	}
-	localtime_r(&t, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	n = snprintf(line, sizeof(line), "%s vigil-smtpd: ", ts);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	dmn_vreport("vigil-smtpd: ", fmt, ap);
 	va_end(ap);
-	if (m < 0)
-		return;
-	n += m;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	pthread_mutex_lock(&report_mu);
-	if (report_fd != -1 && write(report_fd, line, (size_t)n) < 0)
-		(void)0;
-	pthread_mutex_unlock(&report_mu);
-}
-
-/* report_open - [smtpscan.report]: the file and the level */
-static int
-report_open(const struct cfg *c, char *err, size_t errlen)
-{
-	const char	*p = cfg_str(c, GR, NULL, "ReportFileName");
-	long long	 lvl = cfg_int(c, GR, NULL, "ReportLevel");
-	int		 fd = -1, old;
-	mode_t		 mode = (mode_t)cfg_int(c, GR, NULL,
-			    "ReportFilePermission");
-
-	log_set_level(lvl >= 4 ? LOG_LVL_DEBUG : lvl == 3 ? LOG_LVL_INFO :
-	    lvl == 2 ? LOG_LVL_WARN : LOG_LVL_ERR);
-	if (p != NULL && p[0] != '\0') {
-		dmn_mkparent(p);
-		fd = open(p, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
-		    (cfg_bool(c, GR, NULL, "Append") ? 0 : O_TRUNC), mode);
-		if (fd == -1) {
-			snprintf(err, errlen, "%s: %s", p, strerror(errno));
-			return -1;
-		}
-		(void)fchmod(fd, mode);
-	}
-	pthread_mutex_lock(&report_mu);
-	old = report_fd;
-	/* keep the descriptor's number: log lines from other threads
-	   (log.c reads log_fd without our lock) go to the new file and
-	   never to a closed or reused descriptor */
-	if (old != -1 && fd != -1 && dup3(fd, old, O_CLOEXEC) != -1) {
-		close(fd);
-		fd = old;
-		old = -1;
-	}
-	report_fd = fd;
-	log_set_fd(fd);
-	pthread_mutex_unlock(&report_mu);
-	if (old != -1)
-		close(old);
-	return 0;
 }
 
 /* vigild_state - reachable or not; each change is logged once */
@@ -256,7 +190,7 @@ reload(char *err, size_t errlen)
 		    "one: %s", err);
 		return -1;
 	}
-	(void)report_open(cf->cfg, err, errlen);
+	(void)dmn_report_open(cf->cfg, GR, err, errlen);
 	pthread_mutex_lock(&G.mu);
 	old = G.conf;
 	G.conf = cf;
@@ -265,21 +199,6 @@ reload(char *err, size_t errlen)
 	log_info("configuration %s reloaded (ListenAddress changes on "
 	    "restart)", cfg_filename(cf->cfg));
 	return 0;
-}
-
-/* ctl_reply - answer a control command */
-static void
-ctl_reply(int fd, char delim, const char *text)
-{
-	size_t	 n = strlen(text);
-	char	*buf;
-
-	if ((buf = malloc(n + 1)) == NULL)
-		return;
-	memcpy(buf, text, n);
-	buf[n] = delim;
-	(void)!send(fd, buf, n + 1, MSG_NOSIGNAL);
-	free(buf);
 }
 
 /* ctl_stats - STATS: the counters, one per line, then END */
@@ -316,7 +235,7 @@ ctl_stats(int fd, char delim)
 	if (n >= sizeof(buf))
 		n = sizeof(buf) - 1;
 	buf[n] = '\0';
-	ctl_reply(fd, delim, buf);
+	dmn_ctl_reply(fd, delim, buf);
 }
 
 /* ctl_one - one control connection, one command */
@@ -324,111 +243,40 @@ static void
 ctl_one(int fd)
 {
 	char		 cmd[256], reply[512], err[1024];
-	size_t		 n = 0;
-	ssize_t		 r;
 	char		 delim;
-	struct pollfd	 pfd = { .fd = fd, .events = POLLIN };
 
-	while (n < sizeof(cmd) - 1) {
-		if (poll(&pfd, 1, 5000) <= 0)
-			return;
-		if ((r = recv(fd, cmd + n, sizeof(cmd) - 1 - n, 0)) <= 0)
-			return;
-		n += (size_t)r;
-		if (memchr(cmd, '\n', n) || memchr(cmd + 1, '\0', n - 1))
-			break;
-	}
-	cmd[n] = '\0';
-	if (n < 2 || (cmd[0] != 'n' && cmd[0] != 'z'))
+	if (dmn_ctl_read(fd, cmd, sizeof(cmd), &delim) == -1)
 		return;
-	delim = cmd[0] == 'n' ? '\n' : '\0';
-	cmd[strcspn(cmd, "\n")] = '\0';
-	if (strcmp(cmd + 1, "PING") == 0)
-		ctl_reply(fd, delim, "PONG");
-	else if (strcmp(cmd + 1, "STATUS") == 0) {
+	if (strcmp(cmd, "PING") == 0)
+		dmn_ctl_reply(fd, delim, "PONG");
+	else if (strcmp(cmd, "STATUS") == 0) {
 		snprintf(reply, sizeof(reply), "RUNNING pid=%ld uptime=%lld "
 		    "sessions=%u vigild=%s", (long)getpid(),
 		    (long long)(time(NULL) - G.started), atomic_load(&nsess),
 		    atomic_load(&G.vigild_down) ? "down" : "up");
-		ctl_reply(fd, delim, reply);
-	} else if (strcmp(cmd + 1, "STATS") == 0)
+		dmn_ctl_reply(fd, delim, reply);
+	} else if (strcmp(cmd, "STATS") == 0)
 		ctl_stats(fd, delim);
-	else if (strcmp(cmd + 1, "REOPENLOG") == 0) {
+	else if (strcmp(cmd, "REOPENLOG") == 0) {
 		struct smtpd_conf *cf = conf_get();
 
-		if (report_open(cf->cfg, err, sizeof(err)) == -1) {
+		if (dmn_report_open(cf->cfg, GR, err, sizeof(err)) == -1) {
 			snprintf(reply, sizeof(reply), "ERROR: %.400s", err);
-			ctl_reply(fd, delim, reply);
+			dmn_ctl_reply(fd, delim, reply);
 		} else
-			ctl_reply(fd, delim, "OK");
+			dmn_ctl_reply(fd, delim, "OK");
 		conf_put(cf);
-	} else if (strcmp(cmd + 1, "RELOADCONF") == 0) {
+	} else if (strcmp(cmd, "RELOADCONF") == 0) {
 		if (reload(err, sizeof(err)) == -1) {
 			snprintf(reply, sizeof(reply), "ERROR: %.400s", err);
-			ctl_reply(fd, delim, reply);
+			dmn_ctl_reply(fd, delim, reply);
 		} else
-			ctl_reply(fd, delim, "OK");
-	} else if (strcmp(cmd + 1, "RELOADDB") == 0)
-		ctl_reply(fd, delim, "ERROR: the database is vigild's: "
+			dmn_ctl_reply(fd, delim, "OK");
+	} else if (strcmp(cmd, "RELOADDB") == 0)
+		dmn_ctl_reply(fd, delim, "ERROR: the database is vigild's: "
 		    "vigilctl reload-db vigild");
 	else
-		ctl_reply(fd, delim, "UNKNOWN COMMAND");
-}
-
-/* ctl_thread - the control socket, one client at a time */
-static void *
-ctl_thread(void *arg)
-{
-	int	lfd = *(int *)arg, fd;
-
-	for (;;) {
-		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) == -1) {
-			if (errno == EINTR || errno == ECONNABORTED)
-				continue;
-			if (errno == EBADF || errno == EINVAL)
-				break;
-			usleep(100 * 1000);
-			continue;
-		}
-		ctl_one(fd);
-		close(fd);
-	}
-	return NULL;
-}
-
-/* drop_privileges - become [smtpscan.general] User when root; spool,
- * when not NULL, is a directory just made as root: it is given to User */
-static int
-drop_privileges(const struct cfg *c, const char *spool, char *err,
-    size_t errlen)
-{
-	const char	*user = cfg_str(c, GS, NULL, "User");
-	const char	*grp = cfg_str(c, GS, NULL, "Group");
-	struct passwd	*pw;
-	struct group	*gr;
-	gid_t		 gid;
-
-	if (geteuid() != 0 || user == NULL || user[0] == '\0')
-		return 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		log_warnx("user '%s' does not exist: vigil-smtpd keeps running "
-		    "as root (create it, or set [smtpscan.general] User)",
-		    user);
-		return 0;
-	}
-	gid = pw->pw_gid;
-	if (grp != NULL && grp[0] != '\0' && (gr = getgrnam(grp)) != NULL)
-		gid = gr->gr_gid;
-	if (spool != NULL && chown(spool, pw->pw_uid, gid) == -1)
-		log_warn("chown %s", spool);
-	if (initgroups(pw->pw_name, gid) == -1 || setgid(gid) == -1 ||
-	    setuid(pw->pw_uid) == -1) {
-		snprintf(err, errlen, "cannot become user %s: %s", user,
-		    strerror(errno));
-		return -1;
-	}
-	log_info("running as user %s", user);
-	return 0;
+		dmn_ctl_reply(fd, delim, "UNKNOWN COMMAND");
 }
 
 /* A session thread's start. */
@@ -470,7 +318,7 @@ accept_one(int lfd)
 		return;
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	cf = conf_get();
-	max = (unsigned)cfg_int(cf->cfg, GL, NULL, "MaxConnections");
+	max = cf->max_conn;
 	conf_put(cf);
 	if (atomic_load(&nsess) >= max || (c = calloc(1, sizeof(*c))) ==
 	    NULL) {
@@ -530,6 +378,7 @@ main(int argc, char **argv)
 	struct signalfd_siginfo	 si;
 	struct pollfd		 pfd[2];
 	pthread_t		 ct;
+	static struct dmn_ctl	 ctl = { -1, ctl_one };
 	const char		*addr, *pf, *cp;
 	char			*pidfile = NULL, *ctl_path = NULL;
 	char			 prog[256];
@@ -601,7 +450,7 @@ main(int argc, char **argv)
 	}
 	G.conf = cf;
 	G.started = time(NULL);
-	if (report_open(c, err, sizeof(err)) == -1)
+	if (dmn_report_open(c, GR, err, sizeof(err)) == -1)
 		log_warnx("%s", err);
 	if (qmail) {
 		ch = qmail_run();
@@ -657,14 +506,16 @@ main(int argc, char **argv)
 	}
 	if (cf->spool_dir[0] != '\0' && mkdir(cf->spool_dir, 0700) == 0)
 		spool_made = 1;
-	if (drop_privileges(c, spool_made ? cf->spool_dir : NULL, err,
-	    sizeof(err)) == -1)
+	if (dmn_drop_privileges("vigil-smtpd", cfg_str(c, GS, NULL, "User"),
+	    cfg_str(c, GS, NULL, "Group"), GS, spool_made ? cf->spool_dir :
+	    NULL, err, sizeof(err)) == -1)
 		goto fail;
 	if (cf->spool_dir[0] != '\0' && access(cf->spool_dir, W_OK | X_OK) ==
 	    -1)
 		log_warn("SpoolDirectory %s: every message will be answered "
 		    "451", cf->spool_dir);
-	if (cfd != -1 && pthread_create(&ct, NULL, ctl_thread, &cfd) == 0)
+	ctl.fd = cfd;
+	if (cfd != -1 && pthread_create(&ct, NULL, dmn_ctl_thread, &ctl) == 0)
 		pthread_detach(ct);
 	log_info("vigil-smtpd %s ready on %s (%s), forwarding to %s, "
 	    "scanning through vigild at %s", VIGIL_VERSION, addr,

@@ -39,6 +39,7 @@ struct smtpd_conf {
 	int			 show_ok;
 	uint64_t		 max_size;	/* MaxMessageSize, 0 none */
 	unsigned		 max_rcpt;
+	unsigned		 max_conn;	/* MaxConnections */
 	unsigned		 timeout;	/* session idle, seconds */
 	unsigned		 check_time;	/* MaxCheckTime, seconds */
 	struct vigil_limits	 lim;
@@ -101,7 +102,6 @@ struct txn {
 	size_t		 nrc, caprc;
 	int		 spool;		/* -1 none */
 	uint64_t	 size;
-	int		 lf_only;	/* qmail mode: deliver with LF ends */
 	int		 single;	/* one reply for all recipients (SMTP,
 					   qmail): refusals need a notice */
 };
@@ -111,7 +111,6 @@ struct sess_ctx {
 	struct vigil_client	*vc;
 	struct fwd_conn		*fc;
 	unsigned		 gen;		/* of fc's configuration */
-	char			 helo[256];
 	char			 client[128];	/* peer address, for the log */
 	char			 xforward[SMTP_LINE_MAX + 1];
 };

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pkg.h"
 #include "qstore.h"
 #include "smtp_msg.h"
 #include "smtpd.h"
@@ -149,28 +150,26 @@ parts_free(struct parts *ps)
 	free(ps->p);
 }
 
-/* load_tmpl - a template file of the configured directory into sb */
+/* load_tmpl - a template file of the configured directory into sb (a
+ * missing, unreadable or oversize template is an error, never a cut) */
 static int
 load_tmpl(const struct smtpd_conf *cf, const char *name, struct strbuf *sb)
 {
-	char	 path[4096];
-	char	 buf[8192];
-	ssize_t	 r;
-	int	 fd;
+	char	 path[4096], err[600], *buf;
+	size_t	 len;
+	int	 rc;
 
 	snprintf(path, sizeof(path), "%s/%s", cf->tmpl_dir, name);
 	strbuf_init(sb, TMPL_MAX);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		log_warn("template %s", path);
+	if (pkg_slurp(path, TMPL_MAX, &buf, &len, err, sizeof(err)) == -1) {
+		log_warnx("template: %s", err);
 		return -1;
 	}
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		if (strbuf_append(sb, buf, (size_t)r) == -1)
-			break;
-	close(fd);
-	if (strbuf_addc(sb, '\0') == 0)	/* data non-NULL, even when empty */
-		sb->len--;
-	return 0;
+	rc = strbuf_append(sb, buf, len);
+	free(buf);
+	if (rc == 0 && strbuf_reserve(sb, 1) == NULL)	/* data never NULL */
+		rc = -1;
+	return rc;
 }
 
 /* scan - the verdict from vigild; 0, or -1 (with why) to try later */
@@ -314,8 +313,8 @@ to_lf(const struct iovec *iov, size_t n, struct strbuf *out)
  * upstream client's XFORWARD attributes go with the mail it sent, not
  * with our notices (null sender) */
 static void
-send_msg(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
-    const char *sender, const char *mail_params, const char *const *rcpts,
+send_msg(struct smtpd_conf *cf, struct sess_ctx *ctx, const char *sender,
+    const char *mail_params, const char *const *rcpts,
     const char *const *rparams, size_t n, struct iovec *iov, size_t niov,
     struct fwd_result *res)
 {
@@ -327,7 +326,7 @@ send_msg(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 	struct strbuf	 lf;
 	struct iovec	 one;
 
-	if (t->lf_only) {
+	if (cf->fwd.kind == FWD_QMAIL) {
 		strbuf_init(&lf, COPY_MAX);
 		if (to_lf(iov, niov, &lf) == -1) {
 			res[0].code = 451;
@@ -378,7 +377,7 @@ notify(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 	}
 	iov.iov_base = out.data;
 	iov.iov_len = out.len;
-	send_msg(cf, ctx, t, "", "", to, NULL, nto, &iov, 1, res);
+	send_msg(cf, ctx, "", "", to, NULL, nto, &iov, 1, res);
 	for (i = 0; i < nto; i++)
 		if (res[i].code < 200 || res[i].code >= 300) {
 			log_warnx("%s: notice %s to <%s> not taken: %d %s",
@@ -479,11 +478,17 @@ worst_det(const struct vigil_client_result *r)
 	return w == SP_NSTATUS ? SP_INFECTED : w;
 }
 
-/* act_name - an action's name for notices and the report */
-static const char *
-act_name(enum sp_action a, int none)
+/* seen_threat - did a detection before i name the same threat? */
+static int
+seen_threat(const struct vigil_client_result *r, unsigned i)
 {
-	return none ? "none" : sp_action_name(a);
+	unsigned	k;
+
+	for (k = 0; k < i; k++)
+		if (r->det[k].threat != NULL &&
+		    strcmp(r->det[k].threat, r->det[i].threat) == 0)
+			return 1;
+	return 0;
 }
 
 /* do_group - the rules of one group for its recipients idx[0..n) */
@@ -521,7 +526,9 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 	strbuf_init(&xh, SB_MAX);
 	strbuf_init(&rep, TMPL_MAX);
 	join_rcpts(t, idx, n, &rcpts, ",", 1);
-	if ((rm = calloc(MAXPARTS, sizeof(*rm))) == NULL ||
+	/* removed parts come from the detections and the filtered parts */
+	if ((rm = calloc(v->res.ndet + (ps != NULL ? ps->n : 0) + 1,
+	    sizeof(*rm))) == NULL ||
 	    (rv = calloc(n, sizeof(*rv))) == NULL ||
 	    (rp = calloc(n, sizeof(*rp))) == NULL ||
 	    (res = calloc(n, sizeof(*res))) == NULL) {
@@ -545,8 +552,7 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 
 			if (d->status == VIGIL_CLEAN)
 				continue;
-			if (d->threat != NULL && strstr(threats.data ?
-			    threats.data : "", d->threat) == NULL)
+			if (d->threat != NULL && !seen_threat(&v->res, (unsigned)i))
 				(void)strbuf_printf(&threats, "%s%s",
 				    threats.len ? ", " : "", d->threat);
 			snprintf(line, sizeof(line), "%s %s %s\n",
@@ -649,7 +655,7 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 	mv.sender = t->sender[0] ? t->sender : "<>";
 	mv.recipients = rcpts.data;
 	mv.status = worst == SP_NSTATUS ? "CLEAN" : sp_status_name(worst);
-	mv.action = act_name(act, 0);
+	mv.action = sp_action_name(act);
 	mv.threats = threats.data;
 	mv.objects = objects.data;
 	mv.group = g->name;
@@ -680,7 +686,6 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 	flen = blen;
 	if (!whole && !nocopy && nrm > 0) {
 		if (load_tmpl(cf, "notice.txt", &rep) == 0) {
-			strbuf_init(&notice, TMPL_MAX);
 			(void)msg_expand(rep.data, rep.len, &mv, 0, &notice);
 			(void)strbuf_addc(&notice, '\0');
 		}
@@ -705,7 +710,6 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 		}
 	}
 	if (!whole && !nocopy && ra && worst != SP_NSTATUS) {
-		strbuf_init(&rep, TMPL_MAX);
 		if (load_tmpl(cf, "report.txt", &rep) == 0) {
 			struct strbuf rtxt;
 
@@ -721,7 +725,7 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 			strbuf_fini(&rtxt);
 		}
 	}
-	mv.action = act_name(act, 0);
+	mv.action = sp_action_name(act);
 
 	/* deliver the copy */
 	if (!whole && !nocopy) {
@@ -751,7 +755,7 @@ do_group(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t,
 		iov[1].iov_len = xh.len;
 		iov[2].iov_base = (void *)(fin + fins);
 		iov[2].iov_len = flen - fins;
-		send_msg(cf, ctx, t, t->sender, t->mail_params, rv, rp, n,
+		send_msg(cf, ctx, t->sender, t->mail_params, rv, rp, n,
 		    iov, 3, res);
 		for (i = 0; i < n; i++) {
 			struct txn_rcpt *r = &t->rc[idx[i]];
@@ -832,16 +836,16 @@ reply:
 	if (worst != SP_NSTATUS || cf->show_ok)
 		report("msg id=%s message-id=%s from=<%s> to=%s group=%s "
 		    "status=%s action=%s%s%s%s%s size=%llu ms=%llu scan_ms=%llu "
-		    "reply=%d",
+		    "reply=%d client=%s",
 		    t->qid, msg->msgid[0] ? msg->msgid : "-", t->sender,
 		    rcpts.data ? rcpts.data : "", g->name,
 		    worst == SP_NSTATUS ? "CLEAN" : sp_status_name(worst),
-		    tempfail ? "none" : act_name(act, 0),
+		    tempfail ? "none" : sp_action_name(act),
 		    threats.len ? " threats=" : "", threats.len ?
 		    threats.data : "", qid[0] ? " quarantine=" : "", qid,
 		    (unsigned long long)t->size, (unsigned long long)
 		    ((monotonic_usec() - t0) / 1000), (unsigned long long)
-		    (v->res.usec / 1000), t->rc[idx[0]].code);
+		    (v->res.usec / 1000), t->rc[idx[0]].code, ctx->client);
 	free(rm);
 	free(rv);
 	free(rp);
@@ -955,7 +959,8 @@ void
 proc_message(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t)
 {
 	const struct sp_group	**gs = NULL;
-	size_t			 *idx = NULL, *start = NULL, ng = 0, i, j, k;
+	size_t			 *gi = NULL, *idx = NULL, *start = NULL;
+	size_t			  ng = 0, i, j, k;
 	struct verdict		  v;
 	struct parts		  ps = { 0 };
 	struct msg		  msg;
@@ -967,6 +972,7 @@ proc_message(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t)
 	v.res.cured_fd = -1;
 	memset(&msg, 0, sizeof(msg));
 	if ((gs = calloc(t->nrc, sizeof(*gs))) == NULL ||
+	    (gi = calloc(t->nrc, sizeof(*gi))) == NULL ||
 	    (idx = calloc(t->nrc, sizeof(*idx))) == NULL ||
 	    (start = calloc(t->nrc + 1, sizeof(*start))) == NULL) {
 		snprintf(why, sizeof(why), "4.3.0 out of memory");
@@ -981,6 +987,7 @@ proc_message(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t)
 			;
 		if (j == ng)
 			gs[ng++] = g;
+		gi[i] = j;
 		check |= g->check;
 		cure |= g->check && g->cure;
 		filt |= g->check && (g->nfname || g->nftype);
@@ -988,8 +995,7 @@ proc_message(struct smtpd_conf *cf, struct sess_ctx *ctx, struct txn *t)
 	for (j = 0, k = 0; j < ng; j++) {
 		start[j] = k;
 		for (i = 0; i < t->nrc; i++)
-			if (sp_match(&cf->pol, t->sender, t->rc[i].addr) ==
-			    gs[j])
+			if (gi[i] == j)
 				idx[k++] = i;
 	}
 	start[ng] = k;
@@ -1042,6 +1048,7 @@ out:
 		vigil_client_result_free(&v.res);
 	parts_free(&ps);
 	free(gs);
+	free(gi);
 	free(idx);
 	free(start);
 }

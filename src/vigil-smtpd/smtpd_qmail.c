@@ -110,9 +110,8 @@ qmail_run(void)
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&t, 0, sizeof(t));
 	t.spool = -1;
-	t.lf_only = 1;
 	t.single = 1;
-	snprintf(ctx.helo, sizeof(ctx.helo), "qmail");
+	snprintf(ctx.client, sizeof(ctx.client), "qmail");
 	snprintf(t.qid, sizeof(t.qid), "q%ld", (long)getpid());
 	if (cf->fwd.kind != FWD_QMAIL)
 		log_warnx("qmail mode with ForwardMailer that is not "

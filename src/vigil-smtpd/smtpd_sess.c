@@ -44,7 +44,8 @@ struct sess {
 	struct txn		 t;
 	uint8_t			 buf[INBUF];
 	size_t			 pos, len;
-	int			 eof, ioerr, helo, errors, quit;
+	int			 eof, ioerr, errors, quit;
+	struct smtp_cmd		 cmd;		/* the command being answered */
 	struct strbuf		 reply;
 };
 
@@ -389,19 +390,15 @@ ehlo(struct sess *s, int extended)
 static void
 command(struct sess *s, const char *line, size_t len)
 {
-	struct smtp_cmd	*c;
+	struct smtp_cmd	*c = &s->cmd;
 	char		 err[512];
+	size_t		 n;
 	int		 code;
 
-	if ((c = malloc(sizeof(*c))) == NULL) {
-		reply(s, "421 4.3.0 out of memory");
-		s->quit = 1;
-		return;
-	}
 	if ((code = smtp_cmd_parse(line, len, c, err, sizeof(err))) != 0) {
 		reply(s, "%d %s", code, err);
 		s->errors++;
-		goto out;
+		return;
 	}
 	switch (c->verb) {
 	case SV_HELO:
@@ -415,8 +412,6 @@ command(struct sess *s, const char *line, size_t len)
 		}
 		txn_reset(&s->t);
 		s->ctx.xforward[0] = '\0';
-		snprintf(s->ctx.helo, sizeof(s->ctx.helo), "%.255s", c->arg);
-		s->helo = 1;
 		ehlo(s, c->verb != SV_HELO);
 		break;
 	case SV_MAIL:
@@ -491,12 +486,10 @@ command(struct sess *s, const char *line, size_t len)
 			reply(s, "503 5.5.1 XFORWARD inside a transaction");
 			break;
 		}
-		if (strlen(s->ctx.xforward) + strlen(c->arg) + 2 <
-		    sizeof(s->ctx.xforward)) {
-			if (s->ctx.xforward[0] != '\0')
-				strcat(s->ctx.xforward, " ");
-			strcat(s->ctx.xforward, c->arg);
-		}
+		n = strlen(s->ctx.xforward);
+		if (n + strlen(c->arg) + 2 < sizeof(s->ctx.xforward))
+			snprintf(s->ctx.xforward + n, sizeof(s->ctx.xforward) -
+			    n, "%s%s", n ? " " : "", c->arg);
 		reply(s, "250 2.0.0 Ok");
 		break;
 	default:
@@ -504,8 +497,6 @@ command(struct sess *s, const char *line, size_t len)
 		s->errors++;
 		break;
 	}
-out:
-	free(c);
 }
 
 /* sess_run - one session until QUIT, EOF, timeout or too many errors */
