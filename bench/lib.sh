@@ -36,6 +36,31 @@ gen_cached() {
 	fi
 }
 
+# freeport - a free loopback TCP port
+freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# clamd_conf SOCKET DBDIR RESDIR THREADS - the clamd.conf every benchmark
+# gives clamd: foreground on a unix socket, files under RESDIR, THREADS
+# scanning threads, the verdict cache off, clamd_parsers_off
+clamd_conf() {
+	cat <<-EOF
+	LocalSocket $1
+	DatabaseDirectory $2
+	TemporaryDirectory $3/ctmp
+	Foreground yes
+	LogFile $3/clamd.log
+	PidFile $3/clamd.pid
+	MaxThreads $4
+	MaxQueue 200
+	MaxConnectionQueueLength 200
+	StreamMaxLength 100M
+	MaxFileSize 100M
+	DisableCache yes
+	SelfCheck 0
+	EOF
+	clamd_parsers_off
+}
+
 # clamd_parsers_off - the clamd.conf lines every benchmark gives clamd: the
 # document parsers, bytecode and heuristics vigil's engine does not have
 # are off, PUA signatures on, so both sides do the same work

@@ -101,24 +101,8 @@ find "$DBSRC" -maxdepth 1 -type f ! -name '.*' ! -name '*.json' \
 CSOCK=$RES/clamd.sock
 VSOCK=$RES/vigild.sock
 VCTL=$RES/vigild.ctl
-cat > "$RES/clamd.conf" <<EOF
-LocalSocket $CSOCK
-DatabaseDirectory $RES/cdb
-TemporaryDirectory $RES/ctmp
-Foreground yes
-LogFile $RES/clamd.log
-LogTime yes
-PidFile $RES/clamd.pid
-MaxThreads $NPROC
-MaxQueue 200
-MaxConnectionQueueLength 200
-StreamMaxLength 100M
-MaxFileSize 100M
-DisableCache yes
-SelfCheck 0
-ConcurrentDatabaseReload yes
-EOF
-clamd_parsers_off >> "$RES/clamd.conf"
+clamd_conf "$CSOCK" "$RES/cdb" "$RES" "$NPROC" > "$RES/clamd.conf"
+printf 'LogTime yes\nConcurrentDatabaseReload yes\n' >> "$RES/clamd.conf"
 cat > "$RES/vigild.conf" <<EOF
 [path]
 BasesPath = $RES/vdb

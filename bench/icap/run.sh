@@ -138,8 +138,6 @@ for name, size in (('1k', 1024), ('64k', 65536), ('1m', 1 << 20)):
         eicar + r.randbytes(size - len(eicar)))
 PY
 
-# freeport - a free loopback TCP port
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # up KIND ADDR [PATH] - wait until a daemon answers: unix (PING/PONG on a
 # socket) or icap (OPTIONS on a port gets ICAP/1.0 200)
 up() {
@@ -171,22 +169,7 @@ echo "== database: $DB + EICAR ($DBSCALE signatures)"
 if [ "$ONLY" != vigil ]; then
 	CSOCK=$RES/clamd.sock
 	CPORT=$(freeport)
-	cat > "$RES/clamd.conf" <<EOF
-LocalSocket $CSOCK
-DatabaseDirectory $RES/db
-TemporaryDirectory $RES/ctmp
-Foreground yes
-LogFile $RES/clamd.log
-PidFile $RES/clamd.pid
-MaxThreads $NPROC
-MaxQueue 200
-MaxConnectionQueueLength 200
-StreamMaxLength 100M
-MaxFileSize 100M
-DisableCache yes
-SelfCheck 0
-EOF
-clamd_parsers_off >> "$RES/clamd.conf"
+	clamd_conf "$CSOCK" "$RES/db" "$RES" "$NPROC" > "$RES/clamd.conf"
 	cat > "$RES/c-icap.conf" <<EOF
 PidFile $RES/c-icap.pid
 CommandsSocket $RES/c-icap.ctl

@@ -163,8 +163,6 @@ for label, size in (('5k', 5 * 1024), ('500k', 500 * 1024)):
     message('%s-infected' % label, size, True)
 PY
 
-# freeport - a free loopback TCP port
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # up KIND ADDR PID - wait until a daemon answers: unix (PING/PONG on a
 # socket) or smtp (a 220 greeting on a loopback port); fails at once when
 # process PID has exited
@@ -225,22 +223,7 @@ up smtp "$SINK" "$KPID" || { cat "$RES/dsink.err" >&2; die "smtp-sink did not st
 if [ "$ONLY" != vigil ]; then
 	CSOCK=$RES/clamd.sock
 	CSPORT=$(freeport)
-	cat > "$RES/clamd.conf" <<EOF
-LocalSocket $CSOCK
-DatabaseDirectory $RES/db
-TemporaryDirectory $RES/ctmp
-Foreground yes
-LogFile $RES/clamd.log
-PidFile $RES/clamd.pid
-MaxThreads $NPROC
-MaxQueue 200
-MaxConnectionQueueLength 200
-StreamMaxLength 100M
-MaxFileSize 100M
-DisableCache yes
-SelfCheck 0
-EOF
-	clamd_parsers_off >> "$RES/clamd.conf"
+	clamd_conf "$CSOCK" "$RES/db" "$RES" "$NPROC" > "$RES/clamd.conf"
 	cat > "$RES/clamsmtpd.conf" <<EOF
 Listen: 127.0.0.1:$CSPORT
 OutAddress: 127.0.0.1:$SINK
